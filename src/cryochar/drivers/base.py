@@ -1,0 +1,114 @@
+"""Shared driver behaviour: fault conversion, error-queue checks, safety limits.
+
+Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
+
+* pyvisa/socket failures become :class:`InstrumentTimeout` or
+  :class:`CommunicationError` naming the instrument and the command;
+* SCPI drivers read ``SYST:ERR?`` after settings and raise on an error;
+* limits from the station file are qcodes validators that raise
+  :class:`InterlockError` before the command is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pyvisa
+import pyvisa.constants
+from qcodes.instrument import VisaInstrument
+from qcodes.validators import Numbers
+
+from cryochar.core.errors import (
+    CommunicationError,
+    InstrumentError,
+    InstrumentTimeout,
+    InterlockError,
+)
+
+log = logging.getLogger(__name__)
+
+
+def convert_visa_error(instrument: str, command: str, exc: BaseException) -> InstrumentError:
+    """The cryochar error for a failure while sending ``command``."""
+    where = f"{instrument}: {command!r}"
+    if isinstance(exc, pyvisa.errors.VisaIOError) and exc.error_code == (
+            pyvisa.constants.StatusCode.error_timeout):
+        return InstrumentTimeout("no reply in time", where=where,
+                                 fix="check the instrument is on and the address is right")
+    return CommunicationError(f"communication failed ({exc})", where=where,
+                              fix="check the connection; the instrument may have dropped it")
+
+
+class LimitValidator(Numbers):
+    """A range check whose upper end is a safety limit: exceeding it is an interlock."""
+
+    def __init__(self, min_value: float, max_value: float, *, limit: float | None,
+                 what: str, unit: str):
+        super().__init__(min_value, max_value if limit is None else min(max_value, limit))
+        self._limit = limit
+        self._what = what
+        self._unit = unit
+
+    def validate(self, value: Any, context: str = "") -> None:
+        """Raise :class:`InterlockError` above the limit, ``ValueError`` outside the range."""
+        if self._limit is not None and isinstance(value, int | float) and value > self._limit:
+            raise InterlockError(
+                f"{self._what} {value:g} {self._unit} exceeds the station limit "
+                f"{self._limit:g} {self._unit}; not sent", where=context or None,
+                fix="lower the value or raise the limit in the station file")
+        super().validate(value, context)
+
+
+class CryocharVisaInstrument(VisaInstrument):
+    """Base of cryochar's drivers: quiet connect, converted faults."""
+
+    def connect_message(self, idn_param: str = "IDN", begin_time: float | None = None) -> None:
+        """Log (not print) the connection, so ``--json`` output stays clean."""
+        idn = self.get_idn()
+        log.info("connected to %s: %s", self.name, idn)
+
+    def write_raw(self, cmd: str) -> None:
+        """Send ``cmd``; failures become cryochar errors."""
+        try:
+            super().write_raw(cmd)
+        except (pyvisa.errors.VisaIOError, OSError) as exc:
+            raise convert_visa_error(self.name, cmd, exc) from exc
+
+    def ask_raw(self, cmd: str) -> str:
+        """Query ``cmd``; failures become cryochar errors."""
+        try:
+            return super().ask_raw(cmd)
+        except (pyvisa.errors.VisaIOError, OSError) as exc:
+            raise convert_visa_error(self.name, cmd, exc) from exc
+
+
+class ScpiInstrument(CryocharVisaInstrument):
+    """A SCPI instrument whose error queue is read after every setting."""
+
+    def write_checked(self, cmd: str) -> None:
+        """Send a setting, then raise :class:`InstrumentError` if ``SYST:ERR?`` reports one."""
+        self.write(cmd)
+        self.check_errors(cmd)
+
+    def check_errors(self, after: str = "") -> None:
+        """Drain the error queue; raise on the first error found."""
+        errors = []
+        for _ in range(20):
+            reply = self.ask("SYST:ERR?").strip()
+            code = int(reply.split(",", 1)[0])
+            if code == 0:
+                break
+            errors.append(reply)
+        if errors:
+            raise InstrumentError(f"instrument reported {'; '.join(errors)}",
+                                  where=f"{self.name}: {after!r}" if after else self.name,
+                                  fix="check the value against the instrument's range")
+
+
+__all__ = [
+    "CryocharVisaInstrument",
+    "LimitValidator",
+    "ScpiInstrument",
+    "convert_visa_error",
+]

@@ -1,0 +1,100 @@
+"""Lakeshore 372 resistance bridge on a Bluefors fridge (TCP port 7777).
+
+Built on qcodes' own ``LakeshoreModel372`` driver (channels, heater outputs,
+PID, ranges as qcodes parameters); this class adds the fridge view that
+sequences use: stages by name, the mixing-chamber setpoint with the station's
+safety limits, and the safe heater state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from qcodes.instrument_drivers.Lakeshore import LakeshoreModel372
+
+from cryochar.core.config import SafetyLimits
+from cryochar.core.errors import ConfigError, InstrumentError, InterlockError
+from cryochar.drivers.base import CryocharVisaInstrument
+
+# Full-scale sample-heater current of ranges 1..8, A (Model 372 manual, RANGE).
+RANGE_CURRENT = {1: 31.6e-6, 2: 100e-6, 3: 316e-6, 4: 1e-3, 5: 3.16e-3, 6: 10e-3,
+                 7: 31.6e-3, 8: 100e-3}
+RANGE_NAME = {1: "31.6μA", 2: "100μA", 3: "316μA", 4: "1mA", 5: "3.16mA", 6: "10mA",
+              7: "31.6mA", 8: "100mA"}
+
+
+class Lakeshore372Options(BaseModel):
+    """Station ``options`` of a Lakeshore 372."""
+
+    model_config = ConfigDict(extra="forbid")
+    channels: dict[str, int] = Field(
+        default_factory=lambda: {"pt1": 1, "pt2": 2, "still": 5, "mxc": 6, "cold_plate": 8},
+        description="stage name -> input channel (1..16); must include 'mxc'")
+    heater_resistance: float = Field(120.0, gt=0, le=2000, description="sample heater, ohm")
+    heater_range: int = Field(5, ge=1, le=8, description="sample heater range used for control")
+
+    def model_post_init(self, _context: Any) -> None:
+        """Check the channel map."""
+        if "mxc" not in self.channels:
+            raise ValueError("channels must include 'mxc'")
+        if any(not 1 <= c <= 16 for c in self.channels.values()):
+            raise ValueError("channels are numbered 1..16")
+
+
+class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
+    """Lakeshore 372 as a :class:`~cryochar.drivers.protocols.TemperatureController`."""
+
+    def __init__(self, name: str, address: str, *, limits: SafetyLimits | None = None,
+                 options: Lakeshore372Options | None = None, **kwargs: Any):
+        super().__init__(name, address, **kwargs)
+        self.limits = limits or SafetyLimits()
+        self.options = options or Lakeshore372Options()
+        max_power = self.limits.max_heater_power
+        range_power = RANGE_CURRENT[self.options.heater_range] ** 2 * self.options.heater_resistance
+        if max_power is not None and range_power > max_power:
+            raise ConfigError(
+                f"heater range {self.options.heater_range} allows {range_power:.3g} W, above "
+                f"the station limit max_heater_power {max_power:.3g} W",
+                where=f"{name}: options.heater_range", fix="choose a lower heater range")
+
+    def stage_temperatures(self) -> dict[str, float]:
+        """Latest reading of each configured stage, K."""
+        return {stage: float(self.ask(f"KRDG? {ch}"))
+                for stage, ch in self.options.channels.items()}
+
+    def mxc_temperature(self) -> float:
+        """Latest mixing-chamber reading, K."""
+        return float(self.ask(f"KRDG? {self.options.channels['mxc']}"))
+
+    def set_mxc_temperature(self, temperature: float) -> None:
+        """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""
+        limit = self.limits.max_mxc_temperature
+        if limit is not None and temperature > limit:
+            raise InterlockError(
+                f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
+                where=self.name, fix="lower the setpoint or raise max_mxc_temperature")
+        heater = self.sample_heater
+        heater.mode("closed_loop")
+        heater.input_channel(self.options.channels["mxc"])
+        heater.setpoint(temperature)
+        heater.output_range(RANGE_NAME[self.options.heater_range])
+        self._verify(heater.setpoint, temperature)
+        self._verify(heater.output_range, RANGE_NAME[self.options.heater_range])
+
+    def heater_off(self) -> None:
+        """Sample heater off: range 0 (the safe state), verified by read-back."""
+        self.sample_heater.output_range("off")
+        self._verify(self.sample_heater.output_range, "off")
+
+    def _verify(self, parameter: Any, expected: Any) -> None:
+        """Read a setting back: the instrument must have applied it before we go on."""
+        actual = parameter.get()
+        ok = (abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
+              if isinstance(expected, float) else actual == expected)
+        if not ok:
+            raise InstrumentError(f"{parameter.name} reads back {actual!r}, expected {expected!r}",
+                                  where=self.name, fix="check the instrument's front panel state")
+
+
+__all__ = ["Lakeshore372", "Lakeshore372Options"]

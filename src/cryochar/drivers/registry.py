@@ -1,0 +1,143 @@
+"""The driver registry: names in station files -> driver classes.
+
+``check_station`` validates driver names and driver options offline (no
+connection), so a bad station sends zero commands. ``connect`` opens every
+instrument of a station and closes them all again, even on failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from qcodes.instrument import Instrument
+
+from cryochar.core.config import SIM_ADDRESS_PREFIX, StationConfig
+from cryochar.core.errors import CommunicationError, ConfigError, CryocharError
+from cryochar.core.yamlio import validate
+from cryochar.drivers.protocols import VNA, TemperatureController
+
+
+@dataclass(frozen=True)
+class DriverInfo:
+    """What a driver is and what it satisfies."""
+
+    name: str
+    kind: str
+    models: tuple[str, ...]
+    protocol: type
+    target: str  # "module:Class"
+    options: str  # "module:OptionsModel"
+
+    def load(self) -> type[Instrument]:
+        """The driver class."""
+        return _import(self.target)
+
+    def options_model(self) -> type[BaseModel]:
+        """The pydantic model of the driver's station ``options``."""
+        return _import(self.options)
+
+
+def _import(target: str) -> Any:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+DRIVERS: dict[str, DriverInfo] = {
+    info.name: info for info in (
+        DriverInfo("keysight_pna", "vna", ("N5222B", "N5224B", "N5242B", "N5245B", "N5247B"),
+                   VNA, "cryochar.drivers.vna.keysight_pna:KeysightPNA",
+                   "cryochar.drivers.vna.keysight_pna:PnaOptions"),
+        DriverInfo("lakeshore372", "fridge", ("Model 372",), TemperatureController,
+                   "cryochar.drivers.fridge.lakeshore372:Lakeshore372",
+                   "cryochar.drivers.fridge.lakeshore372:Lakeshore372Options"),
+    )
+}
+
+
+def check_station(station: StationConfig, source: str) -> dict[str, BaseModel]:
+    """Validate drivers and their options; return instrument name -> options model."""
+    options = {}
+    for name, instrument in station.instruments.items():
+        info = DRIVERS.get(instrument.driver)
+        if info is None:
+            raise ConfigError(f"unknown driver {instrument.driver!r}",
+                              where=f"{source}: instruments.{name}.driver",
+                              fix=f"use one of: {', '.join(sorted(DRIVERS))}")
+        options[name] = validate(info.options_model(), instrument.options, source=source,
+                                 prefix=f"instruments.{name}.options")
+    return options
+
+
+def check_roles(station: StationConfig, roles: dict[str, type], mapping: dict[str, str],
+                source: str) -> dict[str, str]:
+    """Map each role a sequence needs to a station instrument of the right capability."""
+    resolved = {}
+    for role, protocol in roles.items():
+        name = mapping.get(role, role)
+        instrument = station.instruments.get(name)
+        if instrument is None:
+            raise ConfigError(
+                f"the sequence needs a {protocol.__name__} as {role!r}, but the station has no "
+                f"instrument {name!r}", where=f"{source}: instruments.{role}",
+                fix=f"map the role to one of: {', '.join(station.instruments)}")
+        if DRIVERS[instrument.driver].protocol is not protocol:
+            raise ConfigError(
+                f"instrument {name!r} ({instrument.driver}) is not a {protocol.__name__}",
+                where=f"{source}: instruments.{role}", fix="map the role to a suitable instrument")
+        resolved[role] = name
+    return resolved
+
+
+@contextlib.contextmanager
+def connect(station: StationConfig, options: dict[str, BaseModel],
+            sim_addresses: dict[str, str] | None = None,
+            names: list[str] | None = None) -> Iterator[dict[str, Instrument]]:
+    """Open the station's instruments (or only ``names``); close them on exit."""
+    opened: dict[str, Instrument] = {}
+    try:
+        for name in names or list(station.instruments):
+            opened[name] = _open(name, station, options[name], sim_addresses or {})
+        yield opened
+    finally:
+        for instrument in opened.values():
+            with contextlib.suppress(Exception):
+                instrument.close()
+
+
+def _open(name: str, station: StationConfig, options: BaseModel,
+          sim_addresses: dict[str, str]) -> Instrument:
+    config = station.instruments[name]
+    address = config.address
+    if config.simulated:
+        key = address.removeprefix(SIM_ADDRESS_PREFIX)
+        if key not in sim_addresses:
+            raise ConfigError(f"the simulated testbed has no instrument {key!r}",
+                              where=f"instruments.{name}.address",
+                              fix=f"use one of: {', '.join(f'sim:{k}' for k in sim_addresses)}")
+        address = sim_addresses[key]
+    if Instrument.exist(name):  # a previous run in this process left it open
+        Instrument.find_instrument(name).close()
+    cls = DRIVERS[config.driver].load()
+    try:
+        return cls(name, address, limits=config.limits, options=options,
+                   timeout=config.timeout, visalib="@py")
+    except CryocharError:
+        raise
+    except Exception as exc:
+        raise CommunicationError(f"cannot connect ({exc})", where=f"{name} at {address}",
+                                 fix="check the address and that the instrument is on") from exc
+
+
+def describe_drivers() -> list[dict[str, Any]]:
+    """One row per driver: name, kind, models, protocol."""
+    return [{"name": i.name, "kind": i.kind, "models": list(i.models),
+             "protocol": i.protocol.__name__} for i in DRIVERS.values()]
+
+
+__all__ = ["DRIVERS", "DriverInfo", "ValidationError", "check_roles", "check_station", "connect",
+           "describe_drivers"]

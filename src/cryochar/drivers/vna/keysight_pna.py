@@ -1,0 +1,135 @@
+"""Keysight PNA / PNA-X (N52xx) vector network analyser.
+
+Why not qcodes' own N52xx driver: it fixes ``FORM REAL,32`` and reads formatted
+display traces (``CALC:DATA? FDATA``, one trace at a time), while calibration
+and metrology need the unformatted complex ratios (``SDATA``) at 64-bit
+precision and measurements defined by name without touching the display. This
+driver keeps qcodes parameters (units, validators, snapshots with IDN) and
+transfers data as little-endian REAL,64 IEEE 488.2 blocks through pyvisa.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from qcodes.validators import Enum, Ints, Numbers
+
+from cryochar.core.config import SafetyLimits
+from cryochar.drivers.base import LimitValidator, ScpiInstrument
+
+S_PARAMETERS = ("S11", "S21", "S12", "S22")
+
+
+class PnaOptions(BaseModel):
+    """Station ``options`` of a PNA."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: int = Field(1, ge=1, le=200, description="measurement channel")
+
+
+class KeysightPNA(ScpiInstrument):
+    """Keysight PNA/PNA-X over SCPI (TCP socket port 5025 or HiSLIP)."""
+
+    default_terminator = "\n"
+
+    def __init__(self, name: str, address: str, *, limits: SafetyLimits | None = None,
+                 options: PnaOptions | None = None, **kwargs: Any):
+        super().__init__(name, address, **kwargs)
+        limits = limits or SafetyLimits()
+        self.options = options or PnaOptions()
+        ch = self.options.channel
+        self._defined: set[str] = set()
+        self._add_checked("start_frequency", f"SENS{ch}:FREQ:STAR", "Hz", Numbers(10e6, 1.1e11))
+        self._add_checked("stop_frequency", f"SENS{ch}:FREQ:STOP", "Hz", Numbers(10e6, 1.1e11))
+        self._add_checked("points", f"SENS{ch}:SWE:POIN", "", Ints(1, 100003), parser=int)
+        self._add_checked("if_bandwidth", f"SENS{ch}:BAND", "Hz", Numbers(1, 15e6))
+        self._add_checked("averages", f"SENS{ch}:AVER:COUN", "", Ints(1, 65536), parser=int)
+        self._add_checked("source_power", f"SOUR{ch}:POW", "dBm", LimitValidator(
+            -90, 20, limit=limits.max_source_power_dbm, what="source power", unit="dBm"))
+        self._add_checked("rf_output", "OUTP", "", Enum(True, False),
+                          parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
+        self.add_parameter("sweep_time", get_cmd=f"SENS{ch}:SWE:TIME?", get_parser=float,
+                           unit="s", label="Sweep time")
+        self.write("FORM:DATA REAL,64")
+        self.write("FORM:BORD SWAP")
+        self.check_errors("FORM:DATA REAL,64")
+
+    def _add_checked(self, name: str, header: str, unit: str, vals, *, parser=float,
+                     formatter=repr) -> None:
+        self.add_parameter(
+            name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
+            set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))
+
+    # -- capability: VNA ------------------------------------------------------------
+    def configure_sweep(self, start: float, stop: float, points: int, if_bandwidth: float,
+                        averages: int = 1) -> None:
+        """Linear sweep ``start``..``stop`` Hz with ``points`` points; IF bandwidth Hz."""
+        ch = self.options.channel
+        self.start_frequency(start)
+        self.stop_frequency(stop)
+        self.points(points)
+        self.if_bandwidth(if_bandwidth)
+        self.averages(averages)
+        self.write_checked(f"SENS{ch}:AVER {'ON' if averages > 1 else 'OFF'}")
+        self.write_checked(f"SENS{ch}:SWE:MODE HOLD")
+
+    def set_source_power(self, power_dbm: float) -> None:
+        """Source power, dBm."""
+        self.source_power(power_dbm)
+
+    def set_rf_output(self, on: bool) -> None:
+        """RF source on/off."""
+        self.rf_output(bool(on))
+
+    def frequencies(self) -> np.ndarray:
+        """Stimulus values of the channel, Hz."""
+        return self._block(f"SENS{self.options.channel}:X?")
+
+    def measure_s_parameters(self, names: Sequence[str] = ("S21",)) -> dict[str, np.ndarray]:
+        """Trigger one (averaged) sweep, wait for it, return the named S-parameters."""
+        ch = self.options.channel
+        for parameter in names:
+            self._define(parameter)
+        self._sweep_and_wait()
+        result = {}
+        for parameter in names:
+            self.write(f"CALC{ch}:PAR:SEL 'cryochar_{parameter}'")
+            raw = self._block(f"CALC{ch}:DATA? SDATA")
+            result[parameter] = raw[0::2] + 1j * raw[1::2]
+        return result
+
+    # -- helpers --------------------------------------------------------------------
+    def _define(self, parameter: str) -> None:
+        parameter = parameter.upper()
+        if parameter not in S_PARAMETERS:
+            raise ValueError(f"unknown S-parameter {parameter!r}; use one of {S_PARAMETERS}")
+        if parameter not in self._defined:
+            ch = self.options.channel
+            self.write_checked(f"CALC{ch}:PAR:DEF:EXT 'cryochar_{parameter}','{parameter}'")
+            self._defined.add(parameter)
+
+    def _sweep_and_wait(self) -> None:
+        averages = self.averages.get_latest() or 1
+        expected = float(self.sweep_time()) * averages
+        saved = self.visa_handle.timeout
+        self.visa_handle.timeout = saved + 1500 * expected + 5000  # ms
+        try:
+            self.write(f"INIT{self.options.channel}:IMM")
+            self.ask("*OPC?")
+        finally:
+            self.visa_handle.timeout = saved
+
+    def _block(self, query: str) -> np.ndarray:
+        from cryochar.drivers.base import convert_visa_error
+
+        try:
+            return self.visa_handle.query_binary_values(
+                query, datatype="d", is_big_endian=False, container=np.array)
+        except Exception as exc:  # pyvisa raises several types for a bad block
+            raise convert_visa_error(self.name, query, exc) from exc
+
+
+__all__ = ["KeysightPNA", "PnaOptions"]

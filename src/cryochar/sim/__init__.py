@@ -1,0 +1,7 @@
+"""The simulated testbed: physics models served over the instruments' real protocols."""
+
+from cryochar.sim.clock import SimClock
+from cryochar.sim.config import TestbedConfig
+from cryochar.sim.testbed import TESTBED_KEYS, Twin, load_testbed
+
+__all__ = ["TESTBED_KEYS", "SimClock", "TestbedConfig", "Twin", "load_testbed"]

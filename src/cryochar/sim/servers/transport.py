@@ -1,0 +1,126 @@
+"""TCP line servers for the twin's instruments, on 127.0.0.1 only.
+
+One asyncio event loop in a daemon thread serves every instrument, each on its
+own port (ephemeral by default), several clients at once. A device is any
+object with ``handle(line) -> list[reply]`` and a ``reply_terminator``; replies
+that are ``bytes`` (binary blocks) are sent as they are, then the terminator.
+Devices are called under one lock, so physics state is never raced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
+
+HOST = "127.0.0.1"
+
+
+class LineDevice(Protocol):
+    """What the transport needs from an emulated instrument."""
+
+    reply_terminator: bytes
+
+    def handle(self, line: str) -> list[str | bytes]:
+        """Execute one received line, return replies to send."""
+        ...
+
+
+@dataclass
+class _Served:
+    device: LineDevice
+    port: int
+    server: asyncio.base_events.Server | None = None
+    writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+
+class ServerHost:
+    """Runs line servers for several devices in one background event loop."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="cryochar-twin",
+                                        daemon=True)
+        self._served: dict[str, _Served] = {}
+        self.lock = threading.RLock()
+        self._started = False
+
+    def add(self, name: str, device: LineDevice, port: int = 0) -> None:
+        """Register a device before :meth:`start`; ``port=0`` picks a free one."""
+        self._served[name] = _Served(device, port)
+
+    def start(self) -> dict[str, int]:
+        """Bind every server and start the loop; return name -> port."""
+        self._thread.start()
+        self._started = True
+        future = asyncio.run_coroutine_threadsafe(self._bind_all(), self._loop)
+        try:
+            future.result(timeout=10)
+        except Exception:
+            self.stop()
+            raise
+        return self.ports
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """Port of each served device."""
+        return {name: served.port for name, served in self._served.items()}
+
+    async def _bind_all(self) -> None:
+        for served in self._served.values():
+            served.server = await asyncio.start_server(
+                lambda r, w, s=served: self._serve(s, r, w), HOST, served.port)
+            served.port = served.server.sockets[0].getsockname()[1]
+
+    async def _serve(self, served: _Served, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
+        served.writers.add(writer)
+        try:
+            while True:
+                raw = await reader.readline()
+                if not raw:
+                    break
+                line = raw.decode("latin-1").strip("\r\n\x00 ")
+                with self.lock:
+                    replies = served.device.handle(line) if line else []
+                for reply in replies:
+                    writer.write(reply if isinstance(reply, bytes) else reply.encode())
+                    writer.write(served.device.reply_terminator)
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            served.writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _close_all(self) -> None:
+        for served in self._served.values():
+            if served.server is not None:
+                served.server.close()
+            for writer in list(served.writers):
+                writer.close()  # the handler sees EOF and ends by itself
+        for served in self._served.values():
+            if served.server is not None:
+                await served.server.wait_closed()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if pending:
+            await asyncio.wait(pending, timeout=2)
+
+    def stop(self) -> None:
+        """Close every server and connection, stop the loop, join the thread."""
+        if not self._started:
+            return
+        self._started = False
+        if self._loop.is_running():
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(self._close_all(), self._loop).result(timeout=5)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+
+__all__ = ["HOST", "LineDevice", "ServerHost"]

@@ -1,0 +1,194 @@
+"""HDF5 run files: one per run, written point by point, readable after a crash.
+
+Layout (netCDF-4 compatible, opens with ``xarray.open_dataset(path,
+engine="h5netcdf")``): dimension scales for ``point`` and every sweep axis;
+per-point variables ``(point, ...)``; a ``completed`` flag per point.
+
+Crash safety by construction: every dataset is contiguous and allocated in
+full when the file is created (all planned points), so writing a point
+changes raw data only, never HDF5 metadata. A point's data is written first,
+its ``completed`` flag last, then the file is flushed: a SIGKILL at any moment
+leaves a readable file in which every flagged point is complete. Resuming a
+run fills the unflagged slots of the same file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from cryochar.core.errors import StorageError
+
+POINT = "point"
+COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A per-point variable: shape ``(point, *dims)``."""
+
+    name: str
+    dims: tuple[str, ...] = ()
+    dtype: str = "float64"
+    units: str = ""
+    long_name: str = ""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a run file holds: axes, per-point variables, and the plan."""
+
+    points_planned: int
+    variables: tuple[Variable, ...]
+    axes: Mapping[str, tuple[np.ndarray, str]] = field(default_factory=dict)
+    """Sweep axes (e.g. ``frequency``): name -> (values, units)."""
+    plan: Mapping[str, tuple[np.ndarray, str]] = field(default_factory=dict)
+    """Planned setpoints per point (e.g. ``power_dbm``): name -> (values, units)."""
+
+
+def _attr(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool | np.number):
+        return value
+    return json.dumps(value, default=str)
+
+
+def _early_allocation() -> h5py.h5p.PropDCID:
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    dcpl.set_fill_time(h5py.h5d.FILL_TIME_ALLOC)
+    return dcpl
+
+
+class RunWriter:
+    """Writes one run file. Use :meth:`create` for a new run, :meth:`reopen` to resume."""
+
+    def __init__(self, path: Path, handle: h5py.File):
+        self.path = path
+        self._file = handle
+        self._completed = handle[COMPLETED]
+
+    @classmethod
+    def create(cls, path: str | Path, layout: Layout, attrs: Mapping[str, Any]) -> RunWriter:
+        """Create the file with every dataset allocated for ``layout.points_planned`` points."""
+        path = Path(path)
+        try:
+            handle = h5py.File(path, "w", track_order=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create run file: {exc}", where=str(path),
+                               fix="check the folder exists and is writable (--out)") from exc
+        try:
+            _write_layout(handle, layout)
+            for key, value in attrs.items():
+                handle.attrs[key] = _attr(value)
+            handle.attrs["points_planned"] = layout.points_planned
+            handle.flush()
+        except Exception:
+            handle.close()
+            raise
+        return cls(path, handle)
+
+    @classmethod
+    def reopen(cls, path: str | Path) -> RunWriter:
+        """Open an existing run file to write its remaining points."""
+        path = Path(path)
+        try:
+            handle = h5py.File(path, "r+")
+        except OSError as exc:
+            raise StorageError(f"cannot reopen run file: {exc}", where=str(path),
+                               fix="check the file exists and is not open elsewhere") from exc
+        return cls(path, handle)
+
+    @property
+    def points_planned(self) -> int:
+        """Number of planned points."""
+        return int(self._completed.shape[0])
+
+    def completed_points(self) -> np.ndarray:
+        """Indices of the points already written completely."""
+        return np.flatnonzero(self._completed[...])
+
+    def write_point(self, index: int, values: Mapping[str, Any]) -> None:
+        """Write one point's variables, then flag it complete and flush."""
+        for name, value in values.items():
+            try:
+                self._file[name][index] = value
+            except KeyError:
+                raise StorageError(f"no variable {name!r} in the run layout",
+                                   where=str(self.path)) from None
+        self._completed[index] = 1
+        self._file.flush()
+
+    def read(self, name: str) -> np.ndarray:
+        """A variable's values at the completed points (in point order)."""
+        done = self.completed_points()
+        return self._file[name][...][done] if done.size else self._file[name][:0]
+
+    def set_attrs(self, **attrs: Any) -> None:
+        """Set root attributes (provenance, status, results) and flush."""
+        for key, value in attrs.items():
+            self._file.attrs[key] = _attr(value)
+        self._file.flush()
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        if self._file.id.valid:
+            self._file.flush()
+            self._file.close()
+
+
+def _write_layout(handle: h5py.File, layout: Layout) -> None:
+    n = layout.points_planned
+    point = handle.create_dataset(POINT, data=np.arange(n, dtype="int64"))
+    point.make_scale(POINT)
+    scales = {POINT: point}
+    for name, (values, units) in layout.axes.items():
+        values = np.asarray(values)
+        if values.dtype.kind == "U":  # labels such as stage names: variable-length UTF-8
+            axis = handle.create_dataset(name, data=values.astype(object),
+                                         dtype=h5py.string_dtype())
+        else:
+            axis = handle.create_dataset(name, data=values)
+        axis.make_scale(name)
+        axis.attrs["units"] = units
+        scales[name] = axis
+    for name, (values, units) in layout.plan.items():
+        planned = handle.create_dataset(name, data=np.asarray(values))
+        planned.attrs["units"] = units
+        planned.dims[0].attach_scale(point)
+    variables = (*layout.variables, Variable(COMPLETED, dtype="uint8",
+                                             long_name="1 when the point is complete"))
+    for var in variables:
+        shape = (n, *(len(scales[d]) for d in var.dims))
+        dtype = np.dtype(var.dtype)
+        fill = {"f": np.nan, "c": complex(np.nan, np.nan)}.get(dtype.kind, 0)
+        data = handle.create_dataset(var.name, shape=shape, dtype=dtype, fillvalue=fill,
+                                     dcpl=_early_allocation())
+        if var.units:
+            data.attrs["units"] = var.units
+        if var.long_name:
+            data.attrs["long_name"] = var.long_name
+        for axis_index, dim in enumerate((POINT, *var.dims)):
+            data.dims[axis_index].attach_scale(scales[dim])
+
+
+def read_attrs(path: str | Path) -> dict[str, Any]:
+    """Root attributes of a run file (JSON strings decoded)."""
+    with h5py.File(path, "r") as handle:
+        attrs = {}
+        for key, value in handle.attrs.items():
+            value = value.decode() if isinstance(value, bytes) else value
+            if isinstance(value, str) and value[:1] in "{[":
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            attrs[key] = value.item() if isinstance(value, np.generic) else value
+        return attrs
+
+
+__all__ = ["COMPLETED", "POINT", "Layout", "RunWriter", "Variable", "read_attrs"]
