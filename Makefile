@@ -12,20 +12,24 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(BIN)/cryochar demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 
-bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/storage.py
+bench: $(VENV)/.installed-dev
+	for b in benchmarks/*.py; do $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

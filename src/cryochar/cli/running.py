@@ -13,6 +13,7 @@ from cryochar.cli.output import console, err_console, print_json, summary_table
 from cryochar.core.overrides import parse_overrides
 from cryochar.core.paths import catalog_path, default_file
 
+EXIT_CODES = {"completed": 0, "aborted": 130, "failed": 1}
 SET_HELP = ("Override a recipe parameter or simulated-testbed key with a dotted path, "
             "e.g. --set powers_dbm=[-30,-20] --set twin.fridge.base_temperature=0.012")
 
@@ -63,8 +64,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run a recipe on a station (the simulated testbed by default)."""
         summary = _run(recipe, station, set_, str(out) if out else None, as_json)
-        if summary["status"] != "completed":
-            raise typer.Exit(1)
+        raise typer.Exit(EXIT_CODES.get(summary["status"], 1))
 
     @app.command()
     def demo(out: Path | None = typer.Option(None, "--out", help="Folder for run files.")) -> None:

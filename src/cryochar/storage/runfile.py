@@ -9,7 +9,9 @@ full when the file is created (all planned points), so writing a point
 changes raw data only, never HDF5 metadata. A point's data is written first,
 its ``completed`` flag last, then the file is flushed: a SIGKILL at any moment
 leaves a readable file in which every flagged point is complete. Resuming a
-run fills the unflagged slots of the same file.
+run fills the unflagged slots of the same file. Because metadata never changes
+after creation, the writer takes no HDF5 file lock: a notebook may open a run
+file while it is being written and sees every flagged point.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class RunWriter:
         """Create the file with every dataset allocated for ``layout.points_planned`` points."""
         path = Path(path)
         try:
-            handle = h5py.File(path, "w", track_order=True)
+            handle = h5py.File(path, "w", track_order=True, locking=False)
         except OSError as exc:
             raise StorageError(f"cannot create run file: {exc}", where=str(path),
                                fix="check the folder exists and is writable (--out)") from exc
@@ -99,7 +101,7 @@ class RunWriter:
         """Open an existing run file to write its remaining points."""
         path = Path(path)
         try:
-            handle = h5py.File(path, "r+")
+            handle = h5py.File(path, "r+", locking=False)
         except OSError as exc:
             raise StorageError(f"cannot reopen run file: {exc}", where=str(path),
                                fix="check the file exists and is not open elsewhere") from exc
@@ -118,10 +120,11 @@ class RunWriter:
         """Write one point's variables, then flag it complete and flush."""
         for name, value in values.items():
             try:
-                self._file[name][index] = value
+                dataset = self._file[name]
             except KeyError:
                 raise StorageError(f"no variable {name!r} in the run layout",
                                    where=str(self.path)) from None
+            dataset[index] = np.asarray(value, dtype=dataset.dtype)
         self._completed[index] = 1
         self._file.flush()
 

@@ -1,0 +1,43 @@
+"""Shared fixtures: an isolated data home per test, the twin, and CLI helpers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cryochar.sim import Twin, load_testbed
+
+REPO = Path(__file__).resolve().parent.parent
+BAD = REPO / "tests" / "data" / "bad"
+
+
+@pytest.fixture(autouse=True)
+def cryochar_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own CRYOCHAR_HOME (catalog + runs): no global state."""
+    home = tmp_path / "cryochar-home"
+    monkeypatch.setenv("CRYOCHAR_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def twin() -> Iterator[Twin]:
+    """The default simulated testbed, serving on free 127.0.0.1 ports."""
+    with Twin(load_testbed().model) as running:
+        yield running
+
+
+def run_cli(*args: str, home: Path, timeout: float = 120, check: bool = False,
+            ) -> subprocess.CompletedProcess[str]:
+    """Run ``cryochar ARGS`` in a subprocess with ``CRYOCHAR_HOME=home``."""
+    env = {**os.environ, "CRYOCHAR_HOME": str(home), "COLUMNS": "200"}
+    result = subprocess.run([sys.executable, "-m", "cryochar", *args], capture_output=True,
+                            text=True, timeout=timeout, env=env, cwd=REPO, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"cryochar {' '.join(args)} exited {result.returncode}:\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result

@@ -1,0 +1,51 @@
+"""A run killed with SIGKILL leaves a readable file with every completed point."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from cryochar.storage import Catalog
+from tests.conftest import REPO, run_cli
+
+
+def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
+    powers = "[" + ",".join(str(p) for p in np.linspace(-60, -10, 400)) + "]"
+    env = {**os.environ, "CRYOCHAR_HOME": str(cryochar_home)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cryochar", "run", "sequences/s21_sweep.yaml",
+         "--set", f"powers_dbm={powers}", "--set", "mxc_temperatures=null",
+         "--set", "points=2001"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    catalog_file = cryochar_home / "catalog.sqlite"
+    deadline = time.monotonic() + 60
+    completed = 0
+    while time.monotonic() < deadline and completed < 5:
+        time.sleep(0.05)
+        if catalog_file.exists():
+            rows = Catalog(catalog_file).list()
+            completed = rows[0]["points_completed"] if rows else 0
+    assert completed >= 5, "the sweep did not get going"
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+
+    shown = json.loads(run_cli("show", "latest", "--json", home=cryochar_home,
+                               check=True).stdout)
+    assert shown["status"] == "interrupted"
+    assert 5 <= shown["points_completed"] < shown["points_planned"] == 400
+    with xr.open_dataset(shown["file"], engine="h5netcdf") as ds:
+        flagged = ds.completed.values.astype(bool)
+        assert flagged.sum() >= shown["points_completed"]
+        done = ds.s21.values[flagged]
+        assert np.isfinite(done).all()  # every flagged point holds a whole trace
+        assert ds.attrs["status"] == "running"  # the process never got to finish it
+        powers_done = ds.power_dbm.values[flagged]
+        np.testing.assert_allclose(powers_done, np.linspace(-60, -10, 400)[flagged])
