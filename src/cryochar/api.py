@@ -222,12 +222,13 @@ def _finish(catalog: Catalog, writer: RunWriter, run_id: str, outcome: Outcome) 
     stopped = provenance.utc_now()
     try:
         writer.set_attrs(status=outcome.status, stopped=stopped, results=outcome.results,
-                         points_completed=outcome.points_completed, message=outcome.message)
+                         points_completed=outcome.points_completed, message=outcome.message,
+                         faults_survived=outcome.faults)
     finally:
         writer.close()
         catalog.update(run_id, status=outcome.status, stopped=stopped,
                        points_completed=outcome.points_completed, results=outcome.results,
-                       message=outcome.message)
+                       message=outcome.message, faults=outcome.faults)
 
 
 def summary_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -235,6 +236,7 @@ def summary_of(row: dict[str, Any]) -> dict[str, Any]:
     summary = {key: row[key] for key in ("run_id", "sequence", "status", "file",
                                          "points_planned", "points_completed")}
     summary["results"] = row.get("results") or {}
+    summary["faults_survived"] = row.get("faults") or {}
     if row.get("message"):
         summary["message"] = row["message"]
     return summary

@@ -48,9 +48,16 @@ class InstrumentError(CryocharError):
 class InstrumentTimeout(InstrumentError):
     """An instrument did not answer in time."""
 
+    kind = "timeout"
+
 
 class CommunicationError(InstrumentError):
-    """The connection dropped or a reply could not be understood."""
+    """The connection dropped or a reply could not be understood.
+
+    ``kind`` is ``"connection"`` or ``"garbled"``.
+    """
+
+    kind = "connection"
 
 
 class InterlockError(CryocharError):

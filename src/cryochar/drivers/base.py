@@ -2,8 +2,10 @@
 
 Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
 
-* pyvisa/socket failures become :class:`InstrumentTimeout` or
-  :class:`CommunicationError` naming the instrument and the command;
+* pyvisa/socket failures (timeouts, dropped connections, undecodable replies)
+  trigger one reconnect and one retry of the command; a second failure becomes
+  :class:`InstrumentTimeout` or :class:`CommunicationError` naming the
+  instrument and the command. Survived faults are counted in ``faults``;
 * SCPI drivers read ``SYST:ERR?`` after settings and raise on an error;
 * limits from the station file are qcodes validators that raise
   :class:`InterlockError` before the command is sent.
@@ -12,7 +14,9 @@ Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pyvisa
 import pyvisa.constants
@@ -27,11 +31,19 @@ from cryochar.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+TRANSIENT = (pyvisa.errors.VisaIOError, OSError, UnicodeDecodeError)
 
 
 def convert_visa_error(instrument: str, command: str, exc: BaseException) -> InstrumentError:
     """The cryochar error for a failure while sending ``command``."""
     where = f"{instrument}: {command!r}"
+    if isinstance(exc, UnicodeDecodeError | ValueError):
+        garbled = CommunicationError(
+            "garbled reply", where=where,
+            fix="check the cabling and the instrument's interface settings")
+        garbled.kind = "garbled"
+        return garbled
     if isinstance(exc, pyvisa.errors.VisaIOError) and exc.error_code == (
             pyvisa.constants.StatusCode.error_timeout):
         return InstrumentTimeout("no reply in time", where=where,
@@ -61,26 +73,53 @@ class LimitValidator(Numbers):
 
 
 class CryocharVisaInstrument(VisaInstrument):
-    """Base of cryochar's drivers: quiet connect, converted faults."""
+    """Base of cryochar's drivers: quiet connect, reconnect-and-retry, converted faults."""
+
+    def __init__(self, name: str, address: str, **kwargs: Any):
+        self._visalib = kwargs.get("visalib")
+        self.faults: Counter[str] = Counter()
+        super().__init__(name, address, **kwargs)
 
     def connect_message(self, idn_param: str = "IDN", begin_time: float | None = None) -> None:
         """Log (not print) the connection, so ``--json`` output stays clean."""
         idn = self.get_idn()
         log.info("connected to %s: %s", self.name, idn)
 
-    def write_raw(self, cmd: str) -> None:
-        """Send ``cmd``; failures become cryochar errors."""
+    def reconnect(self) -> None:
+        """Close and reopen the connection, keeping terminators and timeout."""
+        handle = self.visa_handle
+        settings = (handle.read_termination, handle.write_termination, handle.timeout)
+        resource = handle.resource_name
+        self.set_address(resource, self._visalib)
+        (self.visa_handle.read_termination, self.visa_handle.write_termination,
+         self.visa_handle.timeout) = settings
+        log.info("%s: reconnected to %s", self.name, resource)
+
+    def recover(self, command: str, action: Callable[[], T],
+                transient: tuple[type[BaseException], ...] = TRANSIENT) -> T:
+        """Run ``action``; on a transient fault reconnect once and retry once."""
         try:
-            super().write_raw(cmd)
-        except (pyvisa.errors.VisaIOError, OSError) as exc:
-            raise convert_visa_error(self.name, cmd, exc) from exc
+            return action()
+        except transient as exc:
+            first = convert_visa_error(self.name, command, exc)
+        try:
+            self.reconnect()
+            result = action()
+        except transient as exc:
+            raise convert_visa_error(self.name, command, exc) from exc
+        except Exception as exc:
+            raise CommunicationError(f"reconnect failed after {first.message} ({exc})",
+                                     where=first.where, fix=first.fix) from exc
+        self.faults[first.kind] += 1
+        return result
+
+    def write_raw(self, cmd: str) -> None:
+        """Send ``cmd`` (reconnect and resend once on a transient fault)."""
+        self.recover(cmd, lambda: VisaInstrument.write_raw(self, cmd))
 
     def ask_raw(self, cmd: str) -> str:
-        """Query ``cmd``; failures become cryochar errors."""
-        try:
-            return super().ask_raw(cmd)
-        except (pyvisa.errors.VisaIOError, OSError) as exc:
-            raise convert_visa_error(self.name, cmd, exc) from exc
+        """Query ``cmd`` (reconnect and ask again once on a transient fault)."""
+        return self.recover(cmd, lambda: VisaInstrument.ask_raw(self, cmd))
 
 
 class ScpiInstrument(CryocharVisaInstrument):

@@ -1,22 +1,33 @@
 """The runner: drives a sequence point by point into its run file.
 
-It skips points already completed (resume), reports progress, honours a stop
-request between points, and always leaves the instruments safe. Whatever
-happens, every completed point is already on disk (the writer flushes each).
+It skips points already completed (resume), retries a point with backoff when
+an instrument times out, garbles a reply or drops the connection, reports
+progress, honours a stop request between points, and always leaves the
+instruments safe. Whatever happens, every completed point is already on disk
+(the writer flushes each).
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryochar.core.errors import CryocharError, SequenceAborted
+from cryochar.core.errors import (
+    CommunicationError,
+    CryocharError,
+    InstrumentTimeout,
+    SequenceAborted,
+)
 from cryochar.sequences.base import Sequence
 from cryochar.storage import RunWriter
 
 log = logging.getLogger(__name__)
+TRANSIENT = (InstrumentTimeout, CommunicationError)
+MAX_ATTEMPTS = 4
+FIRST_BACKOFF = 1.0  # s on the run's clock; doubles per attempt
 
 
 @dataclass
@@ -28,6 +39,7 @@ class Outcome:
     results: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     error: BaseException | None = None
+    faults: dict[str, int] = field(default_factory=dict)
 
 
 def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, str]],
@@ -37,6 +49,7 @@ def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, st
     done = set(writer.completed_points().tolist())
     ctx = sequence.ctx
     status, message, error = "completed", "", None
+    retried: Counter[str] = Counter()
     try:
         for index in range(total):
             if index in done:
@@ -44,7 +57,7 @@ def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, st
             ctx.check_stop()
             point = {name: values[index].item() for name, (values, _units) in plan.items()}
             ctx.progress(len(done), total, _describe(point))
-            writer.write_point(index, sequence.measure(index, point))
+            writer.write_point(index, _measure_with_retries(sequence, index, point, retried))
             done.add(index)
             ctx.progress(len(done), total, _describe(point))
             on_point(len(done))
@@ -59,7 +72,27 @@ def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, st
     finally:
         _safe_stop(sequence)
     results = _summarise(sequence, writer) if done else {}
-    return Outcome(status, len(done), results, message, error)
+    faults = retried + sum((Counter(getattr(i, "faults", {})) for i in
+                            sequence.instruments.values()), Counter())
+    return Outcome(status, len(done), results, message, error, dict(faults))
+
+
+def _measure_with_retries(sequence: Sequence, index: int, point: dict[str, Any],
+                          retried: Counter[str]) -> dict[str, Any]:
+    """Measure a point; on a transient instrument fault wait, then measure it again."""
+    delay = FIRST_BACKOFF
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return sequence.measure(index, point)
+        except TRANSIENT as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            retried[exc.kind] += 1
+            sequence.ctx.log(f"point {index}: {exc.one_line()}; measuring it again "
+                             f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")
+            sequence.ctx.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
 
 
 def _safe_stop(sequence: Sequence) -> None:

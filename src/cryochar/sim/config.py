@@ -78,6 +78,17 @@ class Lakeshore372Config(_Section):
     heater_resistance: float = Field(120.0, gt=0, le=2000, description="sample heater, ohm")
 
 
+class FaultsConfig(_Section):
+    """Seeded fault injection on the wire (per reply of any served instrument)."""
+
+    timeout_probability: float = Field(0.0, ge=0, le=0.5, description="reply swallowed")
+    garble_probability: float = Field(0.0, ge=0, le=0.5, description="reply corrupted")
+    disconnect_probability: float = Field(0.0, ge=0, le=0.5, description="connection dropped")
+    error_probability: float = Field(0.0, ge=0, le=0.5, description=(
+        "a spurious entry queued on the instrument's error queue per command"))
+    latency: Duration = Field(0.0, ge=0, le=5, description="extra delay per reply, s (wall)")
+
+
 class TwinConfig(_Section):
     """Physics of the simulated testbed."""
 
@@ -85,6 +96,7 @@ class TwinConfig(_Section):
     vna: VNAConfig = Field(default_factory=VNAConfig)
     dut_attenuator: AttenuatorConfig = Field(default_factory=AttenuatorConfig)
     lakeshore372: Lakeshore372Config = Field(default_factory=Lakeshore372Config)
+    faults: FaultsConfig = Field(default_factory=FaultsConfig)
 
 
 class TestbedConfig(_Section):
@@ -100,6 +112,7 @@ class TestbedConfig(_Section):
 __all__ = [
     "AttenuatorConfig",
     "ClockConfig",
+    "FaultsConfig",
     "FridgeConfig",
     "Lakeshore372Config",
     "LineConfig",

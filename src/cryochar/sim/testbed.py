@@ -22,6 +22,7 @@ from cryochar.core.paths import resolve_input
 from cryochar.core.yamlio import load_yaml, validate
 from cryochar.sim.clock import SimClock
 from cryochar.sim.config import TestbedConfig
+from cryochar.sim.faults import FaultInjector
 from cryochar.sim.physics.fridge import STAGES, Fridge
 from cryochar.sim.physics.vna import VNAPhysics, attenuator_s
 from cryochar.sim.servers.lakeshore372 import Lakeshore372Device
@@ -58,6 +59,7 @@ class Twin:
             "vna": PnaDevice(self.vna, self.clock),
             "lakeshore372": Lakeshore372Device(physics.lakeshore372, self.fridge, self.clock),
         }
+        self.faults = FaultInjector(physics.faults, config.seed)
         self._host: ServerHost | None = None
         self.addresses: dict[str, str] = {}
 
@@ -65,7 +67,7 @@ class Twin:
         """Serve every instrument; return name -> VISA resource string."""
         if self._host is not None:
             return self.addresses
-        self._host = ServerHost()
+        self._host = ServerHost(self.faults)
         for name, device in self.devices.items():
             self._host.add(name, device)
         ports = self._host.start()

@@ -22,13 +22,13 @@ from cryochar.core.errors import RunNotFound, StorageError
 
 COLUMNS = ("run_id", "sequence", "recipe", "station", "dut", "client", "operator", "status",
            "started", "stopped", "file", "host", "pid", "points_planned", "points_completed",
-           "results", "message")
+           "results", "message", "faults")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, sequence TEXT NOT NULL, recipe TEXT, station TEXT,
     dut TEXT, client TEXT, operator TEXT, status TEXT NOT NULL, started TEXT, stopped TEXT,
     file TEXT, host TEXT, pid INTEGER, points_planned INTEGER, points_completed INTEGER,
-    results TEXT, message TEXT);
+    results TEXT, message TEXT, faults TEXT);
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
 """
 
@@ -57,6 +57,10 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
+                present = {r["name"] for r in db.execute("PRAGMA table_info(runs)")}
+                for column in COLUMNS:  # catalogs made by an older cryochar
+                    if column not in present:
+                        db.execute(f"ALTER TABLE runs ADD COLUMN {column} TEXT")
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the run catalog: {exc}", where=str(self.path),
                                fix="check CRYOCHAR_HOME points to a writable folder") from exc
@@ -138,8 +142,9 @@ def _cell(value: Any) -> Any:
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    if row.get("results"):
-        row["results"] = json.loads(row["results"])
+    for column in ("results", "faults"):
+        if row.get(column):
+            row[column] = json.loads(row[column])
     return row
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qcodes.validators import Enum, Ints, Numbers
 
 from cryochar.core.config import SafetyLimits
-from cryochar.drivers.base import LimitValidator, ScpiInstrument
+from cryochar.drivers.base import TRANSIENT, LimitValidator, ScpiInstrument
 
 S_PARAMETERS = ("S11", "S21", "S12", "S22")
 
@@ -115,7 +115,7 @@ class KeysightPNA(ScpiInstrument):
         averages = self.averages.get_latest() or 1
         expected = float(self.sweep_time()) * averages
         saved = self.visa_handle.timeout
-        self.visa_handle.timeout = saved + 1500 * expected + 5000  # ms
+        self.visa_handle.timeout = saved + 1500 * expected  # ms: the I/O timeout past the sweep
         try:
             self.write(f"INIT{self.options.channel}:IMM")
             self.ask("*OPC?")
@@ -123,13 +123,10 @@ class KeysightPNA(ScpiInstrument):
             self.visa_handle.timeout = saved
 
     def _block(self, query: str) -> np.ndarray:
-        from cryochar.drivers.base import convert_visa_error
-
-        try:
-            return self.visa_handle.query_binary_values(
-                query, datatype="d", is_big_endian=False, container=np.array)
-        except Exception as exc:  # pyvisa raises several types for a bad block
-            raise convert_visa_error(self.name, query, exc) from exc
+        """Query a REAL,64 little-endian block (reconnect and retry once if garbled/lost)."""
+        return self.recover(query, lambda: self.visa_handle.query_binary_values(
+            query, datatype="d", is_big_endian=False, container=np.array),
+            transient=(*TRANSIENT, ValueError))
 
 
 __all__ = ["KeysightPNA", "PnaOptions"]

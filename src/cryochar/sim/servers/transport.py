@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from cryochar.sim.faults import GARBLED, Fault, FaultInjector
+
 HOST = "127.0.0.1"
 
 
@@ -39,7 +41,8 @@ class _Served:
 class ServerHost:
     """Runs line servers for several devices in one background event loop."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: FaultInjector | None = None) -> None:
+        self.faults = faults if faults is not None and faults.active else None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="cryochar-twin",
                                         daemon=True)
@@ -85,9 +88,13 @@ class ServerHost:
                 line = raw.decode("latin-1").strip("\r\n\x00 ")
                 with self.lock:
                     replies = served.device.handle(line) if line else []
+                    if self.faults and line and self.faults.spurious_error():
+                        push = getattr(served.device, "push_error", None)
+                        if push:
+                            push(-310, "System error; injected fault")
                 for reply in replies:
-                    writer.write(reply if isinstance(reply, bytes) else reply.encode())
-                    writer.write(served.device.reply_terminator)
+                    if not await self._send(served, writer, reply):
+                        return
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
@@ -96,6 +103,26 @@ class ServerHost:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    async def _send(self, served: _Served, writer: asyncio.StreamWriter,
+                    reply: str | bytes) -> bool:
+        """Send one reply through the fault injector; False when the link was dropped."""
+        data = reply if isinstance(reply, bytes) else reply.encode()
+        if self.faults:
+            delay = self.faults.latency()
+            if delay:
+                await asyncio.sleep(delay)
+            fault = self.faults.next_fault()
+            if fault is Fault.DISCONNECT:
+                writer.transport.abort()
+                return False
+            if fault is Fault.TIMEOUT:
+                return True
+            if fault is Fault.GARBLE:
+                data = GARBLED
+        writer.write(data)
+        writer.write(served.device.reply_terminator)
+        return True
 
     async def _close_all(self) -> None:
         for served in self._served.values():
