@@ -26,14 +26,21 @@ from pydantic import BaseModel
 from cryochar import sequences
 from cryochar.core import provenance
 from cryochar.core.clock import WallClock
-from cryochar.core.config import Loaded, RecipeConfig, StationConfig, load_recipe, load_station
+from cryochar.core.config import (
+    SIM_ADDRESS_PREFIX,
+    Loaded,
+    RecipeConfig,
+    StationConfig,
+    load_recipe,
+    load_station,
+)
 from cryochar.core.errors import ConfigError
 from cryochar.core.paths import catalog_path, default_file, runs_dir
 from cryochar.core.yamlio import validate
 from cryochar.drivers import check_roles, check_station, connect
 from cryochar.sequences.base import RunContext, Sequence
 from cryochar.sequences.runner import Outcome, execute
-from cryochar.sim import TESTBED_KEYS, Twin, load_testbed
+from cryochar.sim import INSTRUMENTS, TESTBED_KEYS, Twin, load_testbed
 from cryochar.sim.config import TestbedConfig
 from cryochar.storage import COMPLETED, Catalog, RunWriter
 
@@ -90,20 +97,36 @@ def prepare(recipe: str | Path, station: str | Path | None = None,
     params = validate(cls.Parameters, model.parameters, source=str(loaded_recipe.path),
                       prefix="parameters",
                       overridden={f"parameters.{k}" for k in recipe_overrides})
-    loaded_station = load_station(station or default_file("instruments", DEFAULT_STATION))
-    options = check_station(loaded_station.model, str(loaded_station.path))
+    loaded_station, options, testbed = validate_station(station, twin_overrides)
     roles = check_roles(loaded_station.model, cls.roles, model.instruments,
                         str(loaded_recipe.path))
-    testbed = None
-    if loaded_station.model.simulated:
-        testbed = load_testbed(loaded_station.model.testbed, twin_overrides,
-                               relative_to=loaded_station.path.parent)
-    elif twin_overrides:
-        key = next(iter(twin_overrides))
-        raise ConfigError("this override is for the simulated testbed, but the station is real",
-                          where=f"--set {key}", fix="drop it, or run on instruments/sim.yaml")
     return Prepared(loaded_recipe, cls, params, loaded_station, options, roles, testbed,
                     overrides)
+
+
+def validate_station(station: str | Path | None, twin_overrides: dict[str, Any] | None = None,
+                     ) -> tuple[Loaded[StationConfig], dict[str, BaseModel],
+                                Loaded[TestbedConfig] | None]:
+    """Validate a station offline: keys, units, drivers, options vs limits, and for a
+    simulated station its testbed file and ``sim:<name>`` addresses."""
+    loaded = load_station(station or default_file("instruments", DEFAULT_STATION))
+    source = str(loaded.path)
+    options = check_station(loaded.model, source)
+    if not loaded.model.simulated:
+        if twin_overrides:
+            raise ConfigError("this override is for the simulated testbed, but the station is "
+                              "real", where=f"--set {next(iter(twin_overrides))}",
+                              fix="drop it, or run on instruments/sim.yaml")
+        return loaded, options, None
+    for name, instrument in loaded.model.instruments.items():
+        served = instrument.address.removeprefix(SIM_ADDRESS_PREFIX)
+        if instrument.simulated and served not in INSTRUMENTS:
+            raise ConfigError(f"the simulated testbed has no instrument {served!r}",
+                              where=f"{source}: instruments.{name}.address",
+                              fix=f"use one of: {', '.join('sim:' + n for n in INSTRUMENTS)}")
+    testbed = load_testbed(loaded.model.testbed, twin_overrides,
+                           relative_to=loaded.path.parent)
+    return loaded, options, testbed
 
 
 def run(recipe: str | Path, station: str | Path | None = None,
@@ -247,4 +270,5 @@ def show(run: str = "latest") -> dict[str, Any]:
     return summary_of(Catalog(catalog_path()).get(run))
 
 
-__all__ = ["Prepared", "Run", "open_run_data", "prepare", "run", "show", "start", "summary_of"]
+__all__ = ["Prepared", "Run", "open_run_data", "prepare", "run", "show", "start", "summary_of",
+           "validate_station"]

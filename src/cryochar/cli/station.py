@@ -13,12 +13,11 @@ station_app = typer.Typer(no_args_is_help=True, help="Station files.")
 @station_app.command("check")
 def check(file: str = typer.Argument(..., help="Station file to validate (no connection).")
           ) -> None:
-    """Validate a station file offline: keys, units, limits, drivers and their options."""
-    from cryochar.core.config import load_station
-    from cryochar.drivers import check_station
+    """Validate a station file offline: keys, units, addresses, limits, drivers and their
+    options, and a simulated station's testbed file."""
+    from cryochar.api import validate_station
 
-    loaded = load_station(file)
-    check_station(loaded.model, str(loaded.path))
+    loaded, _options, _testbed = validate_station(file)
     kind = "simulated" if loaded.model.simulated else "real"
     console.print(f"[green]ok[/]: {loaded.path} ({kind} station, "
                   f"{len(loaded.model.instruments)} instruments: "

@@ -9,6 +9,7 @@ driver registry (see ``cryochar.drivers``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -20,6 +21,14 @@ from cryochar.core.units import Duration, Power, PowerDbm, Temperature
 from cryochar.core.yamlio import load_yaml, validate
 
 SIM_ADDRESS_PREFIX = "sim:"
+_ADDRESS = re.compile(
+    r"^(sim:[A-Za-z_]\w*"
+    r"|TCPIP\d*::[^:\s]+::\d+::SOCKET"
+    r"|TCPIP\d*::[^:\s]+(::(inst\d+|hislip\d+))?(::INSTR)?"
+    r"|GPIB\d*::\d+(::\d+)?(::INSTR)?"
+    r"|USB\d*::[^\s]+::INSTR"
+    r"|ASRL[^\s]+::INSTR"
+    r"|https?://[^\s/]+(:\d+)?(/\S*)?)$", re.IGNORECASE)
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -49,6 +58,14 @@ class InstrumentConfig(Strict):
     timeout: Duration = Field(5.0, gt=0, le=600, description="I/O timeout, s")
     options: dict[str, Any] = Field(default_factory=dict, description="driver-specific options")
     limits: SafetyLimits = Field(default_factory=SafetyLimits)
+
+    @field_validator("address")
+    @classmethod
+    def _address_syntax(cls, value: str) -> str:
+        if not _ADDRESS.match(value.strip()):
+            raise ValueError(f"address {value!r} is not a VISA resource such as "
+                             "TCPIP0::host::5025::SOCKET, a URL or sim:<name>")
+        return value.strip()
 
     @property
     def simulated(self) -> bool:

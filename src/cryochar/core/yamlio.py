@@ -17,6 +17,9 @@ def load_yaml(path: Path, *, what: str) -> dict[str, Any]:
     """Read a YAML mapping from ``path``; syntax errors name the line."""
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{what} file is not UTF-8 text (byte {exc.start})", where=str(path),
+                          fix="save the file as UTF-8 YAML") from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {what} file: {exc.strerror}", where=str(path),
                           fix="check the path and permissions") from exc

@@ -68,14 +68,27 @@ def check_station(station: StationConfig, source: str) -> dict[str, BaseModel]:
             raise ConfigError(f"unknown driver {instrument.driver!r}",
                               where=f"{source}: instruments.{name}.driver",
                               fix=f"use one of: {', '.join(sorted(DRIVERS))}")
-        options[name] = validate(info.options_model(), instrument.options, source=source,
-                                 prefix=f"instruments.{name}.options")
+        model = validate(info.options_model(), instrument.options, source=source,
+                         prefix=f"instruments.{name}.options")
+        check_limits = getattr(model, "check_limits", None)
+        if check_limits is not None:
+            try:
+                check_limits(instrument.limits)
+            except ValueError as exc:
+                raise ConfigError(str(exc), where=f"{source}: instruments.{name}.options",
+                                  fix="choose options within the station's limits") from exc
+        options[name] = model
     return options
 
 
 def check_roles(station: StationConfig, roles: dict[str, type], mapping: dict[str, str],
                 source: str) -> dict[str, str]:
     """Map each role a sequence needs to a station instrument of the right capability."""
+    for role in mapping:
+        if role not in roles:
+            raise ConfigError(f"the sequence has no role {role!r}",
+                              where=f"{source}: instruments.{role}",
+                              fix=f"map only the sequence's roles: {', '.join(roles)}")
     resolved = {}
     for role, protocol in roles.items():
         name = mapping.get(role, role)

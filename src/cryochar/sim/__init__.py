@@ -2,6 +2,6 @@
 
 from cryochar.sim.clock import SimClock
 from cryochar.sim.config import TestbedConfig
-from cryochar.sim.testbed import TESTBED_KEYS, Twin, load_testbed
+from cryochar.sim.testbed import INSTRUMENTS, TESTBED_KEYS, Twin, load_testbed
 
-__all__ = ["TESTBED_KEYS", "SimClock", "TestbedConfig", "Twin", "load_testbed"]
+__all__ = ["INSTRUMENTS", "TESTBED_KEYS", "SimClock", "TestbedConfig", "Twin", "load_testbed"]

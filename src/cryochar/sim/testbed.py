@@ -31,6 +31,8 @@ from cryochar.sim.servers.transport import HOST, ServerHost
 
 TESTBED_KEYS = frozenset(TestbedConfig.model_fields)
 """Top-level testbed keys; a ``--set`` key starting with one of these goes to the twin."""
+INSTRUMENTS = ("vna", "lakeshore372")
+"""Names of the served instruments: a simulated station addresses them as ``sim:<name>``."""
 
 
 def load_testbed(path: str | Path = "testbed.yaml", overrides: dict[str, Any] | None = None,
@@ -108,4 +110,4 @@ class Twin:
                 "stage_temperatures": self.stage_temperatures()}
 
 
-__all__ = ["TESTBED_KEYS", "Twin", "load_testbed"]
+__all__ = ["INSTRUMENTS", "TESTBED_KEYS", "Twin", "load_testbed"]

@@ -43,7 +43,7 @@ def test_syntax_error_names_the_line(tmp_path: Path):
 
 def test_unknown_station_key_is_named(tmp_path: Path):
     bad = tmp_path / "s.yaml"
-    bad.write_text("name: x\ninstruments:\n  vna: {driver: keysight_pna, address: a, tmeout: 3}\n")
+    bad.write_text("name: x\ninstruments:\n  vna: {driver: keysight_pna, address: 'TCPIP0::10.1.2.3::5025::SOCKET', tmeout: 3}\n")
     with pytest.raises(ConfigError) as info:
         load_station(bad)
     assert "instruments.vna.tmeout" in info.value.one_line()
@@ -52,7 +52,7 @@ def test_unknown_station_key_is_named(tmp_path: Path):
 
 def test_limits_accept_units_and_reject_wrong_ones(tmp_path: Path):
     good = tmp_path / "good.yaml"
-    good.write_text("name: x\ninstruments:\n  f:\n    driver: lakeshore372\n    address: a\n"
+    good.write_text("name: x\ninstruments:\n  f:\n    driver: lakeshore372\n    address: TCPIP0::10.1.2.3::7777::SOCKET\n"
                     "    limits: {max_mxc_temperature: 300 mK, max_heater_power: 1 mW}\n")
     limits = load_station(good).model.instruments["f"].limits
     assert limits.max_mxc_temperature == pytest.approx(0.3)
@@ -70,3 +70,21 @@ def test_testbed_overrides_are_validated():
     with pytest.raises(ConfigError) as info:
         load_testbed(overrides={"twin.fridge.base_temp": 0.01})
     assert info.value.where == "--set twin.fridge.base_temp"
+
+
+@pytest.mark.parametrize(("address", "ok"), [
+    ("TCPIP0::192.168.1.10::5025::SOCKET", True), ("TCPIP::pna.lab::hislip0::INSTR", True),
+    ("TCPIP0::10.0.0.2::INSTR", True), ("GPIB0::16::INSTR", True),
+    ("USB0::0x2A8D::0x5C18::MY123::INSTR", True), ("http://10.0.0.3:5001", True),
+    ("ASRL/dev/ttyUSB0::INSTR", True), ("192.168.1.10", False), ("vna", False),
+    ("TCPIP0::host::port::SOCKET", False), ("sim:", False), ("ftp://x", False),
+])
+def test_addresses_are_checked_offline(tmp_path: Path, address: str, ok: bool):
+    station = tmp_path / "s.yaml"
+    station.write_text(f"name: x\ninstruments:\n  vna: {{driver: keysight_pna, "
+                       f"address: '{address}'}}\n")
+    if ok:
+        assert load_station(station).model.instruments["vna"].address == address
+    else:
+        with pytest.raises(ConfigError, match="not a VISA resource"):
+            load_station(station)

@@ -34,6 +34,14 @@ class Lakeshore372Options(BaseModel):
     heater_resistance: float = Field(120.0, gt=0, le=2000, description="sample heater, ohm")
     heater_range: int = Field(5, ge=1, le=8, description="sample heater range used for control")
 
+    def check_limits(self, limits: SafetyLimits) -> None:
+        """Raise ``ValueError`` when the heater range can exceed ``max_heater_power``."""
+        power = RANGE_CURRENT[self.heater_range] ** 2 * self.heater_resistance
+        if limits.max_heater_power is not None and power > limits.max_heater_power:
+            raise ValueError(
+                f"heater range {self.heater_range} allows {power:.3g} W, above the station "
+                f"limit max_heater_power {limits.max_heater_power:.3g} W")
+
     def model_post_init(self, _context: Any) -> None:
         """Check the channel map."""
         if "mxc" not in self.channels:
@@ -47,16 +55,16 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
 
     def __init__(self, name: str, address: str, *, limits: SafetyLimits | None = None,
                  options: Lakeshore372Options | None = None, **kwargs: Any):
+        limits = limits or SafetyLimits()
+        options = options or Lakeshore372Options()
+        try:  # before connecting: a bad configuration sends nothing
+            options.check_limits(limits)
+        except ValueError as exc:
+            raise ConfigError(str(exc), where=f"{name}: options.heater_range",
+                              fix="choose a lower heater range") from exc
         super().__init__(name, address, **kwargs)
-        self.limits = limits or SafetyLimits()
-        self.options = options or Lakeshore372Options()
-        max_power = self.limits.max_heater_power
-        range_power = RANGE_CURRENT[self.options.heater_range] ** 2 * self.options.heater_resistance
-        if max_power is not None and range_power > max_power:
-            raise ConfigError(
-                f"heater range {self.options.heater_range} allows {range_power:.3g} W, above "
-                f"the station limit max_heater_power {max_power:.3g} W",
-                where=f"{name}: options.heater_range", fix="choose a lower heater range")
+        self.limits = limits
+        self.options = options
 
     def stage_temperatures(self) -> dict[str, float]:
         """Latest reading of each configured stage, K."""
