@@ -82,7 +82,7 @@ class CryocharVisaInstrument(VisaInstrument):
 
     def connect_message(self, idn_param: str = "IDN", begin_time: float | None = None) -> None:
         """Log (not print) the connection, so ``--json`` output stays clean."""
-        idn = self.get_idn()
+        idn = self.parameters[idn_param].get()  # cached: snapshot(update=False) keeps it
         log.info("connected to %s: %s", self.name, idn)
 
     def reconnect(self) -> None:

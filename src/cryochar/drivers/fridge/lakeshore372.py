@@ -8,6 +8,8 @@ safety limits, and the safe heater state.
 
 from __future__ import annotations
 
+import contextlib
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -82,13 +84,21 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
             raise InterlockError(
                 f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
                 where=self.name, fix="lower the setpoint or raise max_mxc_temperature")
+        if not temperature > 0:
+            raise InterlockError(f"MXC setpoint {temperature:g} K is not a temperature above "
+                                 "0 K; not sent", where=self.name, fix="give the setpoint in K")
         heater = self.sample_heater
-        heater.mode("closed_loop")
-        heater.input_channel(self.options.channels["mxc"])
-        heater.setpoint(temperature)
-        heater.output_range(RANGE_NAME[self.options.heater_range])
-        self._verify(heater.setpoint, temperature)
-        self._verify(heater.output_range, RANGE_NAME[self.options.heater_range])
+        try:
+            heater.mode("closed_loop")
+            heater.input_channel(self.options.channels["mxc"])
+            heater.setpoint(temperature)
+            self._verify(heater.setpoint, temperature)  # before the range lets power flow
+            heater.output_range(RANGE_NAME[self.options.heater_range])
+            self._verify(heater.output_range, RANGE_NAME[self.options.heater_range])
+        except Exception:
+            with contextlib.suppress(Exception):
+                heater.output_range("off")  # a failed setting leaves the safe state
+            raise
 
     def heater_off(self) -> None:
         """Sample heater off: range 0 (the safe state), verified by read-back."""
@@ -98,7 +108,8 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
     def _verify(self, parameter: Any, expected: Any) -> None:
         """Read a setting back: the instrument must have applied it before we go on."""
         actual = parameter.get()
-        ok = (abs(actual - expected) <= 1e-6 * max(1.0, abs(expected))
+        # SETP? answers with 5 significant digits (+1.2346E-01): compare at that resolution
+        ok = (math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-9)
               if isinstance(expected, float) else actual == expected)
         if not ok:
             raise InstrumentError(f"{parameter.name} reads back {actual!r}, expected {expected!r}",

@@ -53,9 +53,14 @@ class KeysightPNA(ScpiInstrument):
                           parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
         self.add_parameter("sweep_time", get_cmd=f"SENS{ch}:SWE:TIME?", get_parser=float,
                            unit="s", label="Sweep time")
-        self.write("FORM:DATA REAL,64")
-        self.write("FORM:BORD SWAP")
-        self.check_errors("FORM:DATA REAL,64")
+        try:
+            self.write("FORM:DATA REAL,64")
+            self.write("FORM:BORD SWAP")
+            self.check_errors("FORM:DATA REAL,64")
+        except Exception:
+            self.close()  # qcodes does not close an instrument whose __init__ raised
+            raise
+        self.connect_message()
 
     def _add_checked(self, name: str, header: str, unit: str, vals, *, parser=float,
                      formatter=repr) -> None:
