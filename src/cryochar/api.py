@@ -96,10 +96,13 @@ def prepare(recipe: str | Path, station: str | Path | None = None,
     cls = sequences.load(model.sequence, where=f"{loaded_recipe.path}: sequence")
     params = validate(cls.Parameters, model.parameters, source=str(loaded_recipe.path),
                       prefix="parameters",
-                      overridden={f"parameters.{k}" for k in recipe_overrides})
+                      overridden={k if k.startswith("parameters.") else f"parameters.{k}"
+                                  for k in recipe_overrides})
     loaded_station, options, testbed = validate_station(station, twin_overrides)
     roles = check_roles(loaded_station.model, cls.roles, model.instruments,
                         str(loaded_recipe.path))
+    cls.check_limits(params, {role: loaded_station.model.instruments[name].limits
+                              for role, name in roles.items()}, str(loaded_recipe.path))
     return Prepared(loaded_recipe, cls, params, loaded_station, options, roles, testbed,
                     overrides)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cryochar import api
+from cryochar.core.errors import ConfigError
 from cryochar.sim import TestbedConfig, Twin
 from cryochar.storage import read_attrs
 from tests.conftest import run_cli
@@ -93,14 +94,14 @@ def test_stop_request_ends_after_the_current_point_with_rf_off(monkeypatch):
     assert RecordingTwin.instances[-1].devices["vna"].state.output is False  # RF off
 
 
-def test_interlock_stops_the_run_before_the_command(monkeypatch):
+def test_limits_are_checked_before_the_twin_starts(monkeypatch):
     monkeypatch.setattr(api, "Twin", RecordingTwin)
-    run = api.run("s21_sweep", overrides={**SMALL, "powers_dbm": [-20, 5]})
-    assert run.summary["status"] == "failed"
-    assert "exceeds the station limit" in run.summary["message"]
-    assert run.summary["points_completed"] == 1
-    pna = RecordingTwin.instances[-1].devices["vna"]
-    assert pna.state.power_dbm == -20 and pna.state.output is False
+    started = len(RecordingTwin.instances)
+    with pytest.raises(ConfigError, match="exceeds the station limit 0 dBm"):
+        api.run("s21_sweep", overrides={**SMALL, "powers_dbm": [-20, 5]})
+    with pytest.raises(ConfigError, match="exceeds the station limit 0.5 K"):
+        api.run("s21_sweep", overrides={**SMALL, "mxc_temperatures": [0.1, 0.7]})
+    assert len(RecordingTwin.instances) == started
 
 
 def test_cli_run_json_and_show_latest_agree(cryochar_home: Path):

@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="cryochar", standalone_mode=False)
+        code = app(args=args, prog_name="cryochar", standalone_mode=False)
+        if isinstance(code, int) and code:  # non-standalone click returns typer.Exit's code
+            sys.exit(code)
     except CryocharError as exc:
         if debug:
             raise

@@ -20,20 +20,26 @@ SET_HELP = ("Override a recipe parameter or simulated-testbed key with a dotted 
 
 @contextmanager
 def progress_display(enabled: bool = True):
-    """A rich progress bar on stderr; yields (progress callback, log callback)."""
+    """A rich progress bar on stderr, shown from the first point on (so errors while
+    connecting stay one line); yields (progress callback, log callback)."""
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                         MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                         disable=not enabled, transient=False)
     task = progress.add_task("starting", total=None)
 
     def on_progress(done: int, total: int, text: str) -> None:
+        if not progress.live.is_started:
+            progress.start()
         progress.update(task, completed=done, total=total, description=text)
 
     def on_log(text: str) -> None:
         progress.console.print(f"[dim]{text}[/]", highlight=False)
 
-    with progress:
+    try:
         yield on_progress, on_log
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 def _run(recipe: str, station: str | None, overrides: list[str] | None, out: str | None,
@@ -47,6 +53,10 @@ def _run(recipe: str, station: str | None, overrides: list[str] | None, out: str
         print_json(result.summary)
     else:
         console.print(summary_table(result.summary))
+    if result.summary["status"] != "completed":
+        err_console.print(f"[bold red]error:[/] run {result.summary['run_id']} "
+                          f"{result.summary['status']}: {result.summary.get('message', '')}",
+                          highlight=False, soft_wrap=True)
     return result.summary
 
 

@@ -140,7 +140,7 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None,
     found = resolve_input(path, "sequences", what="recipe")
     raw = load_yaml(found, what="recipe")
     top = set(RecipeConfig.model_fields) - {"parameters"}
-    routed = {(k if k.split(".")[0] in top else f"parameters.{k}"): v
+    routed = {(k if k.split(".")[0] in top | {"parameters"} else f"parameters.{k}"): v
               for k, v in (overrides or {}).items()}
     merged = apply_overrides(raw, routed)
     model = validate(RecipeConfig, merged, source=str(found), overridden=set(routed))

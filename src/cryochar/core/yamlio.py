@@ -13,6 +13,28 @@ from cryochar.core.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader that refuses a key written twice in one mapping (YAML requires
+    unique keys; PyYAML would silently keep the last)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *base' may be overridden on purpose
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable: the base class reports it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: Path, *, what: str) -> dict[str, Any]:
     """Read a YAML mapping from ``path``; syntax errors name the line."""
     try:
@@ -24,7 +46,7 @@ def load_yaml(path: Path, *, what: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read {what} file: {exc.strerror}", where=str(path),
                           fix="check the path and permissions") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -71,7 +93,7 @@ def _as_config_error(exc: ValidationError, *, source: str, prefix: str,
 
 def _describe(error: dict[str, Any], key: str) -> tuple[str, str]:
     kind = error["type"]
-    leaf = key.rsplit(".", 1)[-1]
+    leaf = next((part for part in reversed(key.split(".")) if not part.isdigit()), key)
     if kind == "extra_forbidden":
         return f"unknown key {leaf!r}", "remove it or correct its spelling"
     if kind == "missing":

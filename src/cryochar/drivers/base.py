@@ -14,6 +14,8 @@ Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
 from __future__ import annotations
 
 import logging
+import select
+import socket
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -112,6 +114,18 @@ class CryocharVisaInstrument(VisaInstrument):
                                      where=first.where, fix=first.fix) from exc
         self.faults[first.kind] += 1
         return result
+
+    def device_clear(self) -> None:
+        """Clear the device. On a raw socket drain pending input here: pyvisa-py's
+        (0.8.1) drain loops forever once the peer has closed the connection."""
+        session = getattr(self.visa_handle.visalib, "sessions", {}).get(self.visa_handle.session)
+        sock = getattr(session, "interface", None)
+        if not isinstance(sock, socket.socket):  # not pyvisa-py's raw socket (e.g. pyvisa-sim)
+            super().device_clear()
+            return
+        while select.select([sock], [], [], 0.1)[0]:
+            if not sock.recv(4096):
+                raise ConnectionResetError("the instrument closed the connection")
 
     def write_raw(self, cmd: str) -> None:
         """Send ``cmd`` (reconnect and resend once on a transient fault)."""

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from cryochar.core.clock import Clock
+from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import SequenceAborted
 from cryochar.storage import Layout, RunWriter
 
@@ -63,6 +64,12 @@ class Sequence(ABC):
     @abstractmethod
     def plan(cls, params: BaseModel) -> dict[str, tuple[np.ndarray, str]]:
         """Planned setpoints per point: name -> (values, units); all of equal length."""
+
+    @classmethod
+    def check_limits(cls, params: BaseModel, limits: Mapping[str, SafetyLimits],
+                     source: str) -> None:  # noqa: B027 - an optional hook
+        """Refuse (ConfigError) parameters beyond the station's limits, before any
+        instrument is touched. ``limits`` is role -> the limits of its instrument."""
 
     def setup(self) -> None:  # noqa: B027 - an optional hook
         """Configure instruments once, before the first point."""

@@ -7,11 +7,14 @@ complex S21 trace and the stage temperatures read right after it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cryochar.core.config import SafetyLimits
+from cryochar.core.errors import ConfigError
 from cryochar.core.units import Duration, Frequency, PowerDbm, Temperature
 from cryochar.drivers.protocols import VNA, TemperatureController
 from cryochar.sequences.base import Sequence
@@ -56,6 +59,24 @@ class S21Sweep(Sequence):
         temperatures = params.mxc_temperatures or [np.nan]
         setpoints, powers = np.meshgrid(temperatures, params.powers_dbm, indexing="ij")
         return {"mxc_setpoint": (setpoints.ravel(), "K"), "power_dbm": (powers.ravel(), "dBm")}
+
+    @classmethod
+    def check_limits(cls, params: Parameters, limits: Mapping[str, SafetyLimits],
+                     source: str) -> None:
+        """Highest power and MXC setpoint against the station's limits."""
+        power_limit = limits["vna"].max_source_power_dbm
+        if power_limit is not None and max(params.powers_dbm) > power_limit:
+            raise ConfigError(
+                f"source power {max(params.powers_dbm):g} dBm exceeds the station limit "
+                f"{power_limit:g} dBm", where=f"{source}: parameters.powers_dbm",
+                fix="lower the power or raise max_source_power_dbm in the station file")
+        mxc_limit = limits["fridge"].max_mxc_temperature
+        if mxc_limit is not None and params.mxc_temperatures and \
+                max(params.mxc_temperatures) > mxc_limit:
+            raise ConfigError(
+                f"MXC setpoint {max(params.mxc_temperatures):g} K exceeds the station limit "
+                f"{mxc_limit:g} K", where=f"{source}: parameters.mxc_temperatures",
+                fix="lower the setpoint or raise max_mxc_temperature in the station file")
 
     def setup(self) -> None:
         p = self.params
