@@ -99,7 +99,7 @@ def test_limits_are_checked_before_the_twin_starts(monkeypatch):
     started = len(RecordingTwin.instances)
     with pytest.raises(ConfigError, match="exceeds the station limit 0 dBm"):
         api.run("s21_sweep", overrides={**SMALL, "powers_dbm": [-20, 5]})
-    with pytest.raises(ConfigError, match="exceeds the station limit 0.5 K"):
+    with pytest.raises(ConfigError, match=r"exceeds the station limit 0\.5 K"):
         api.run("s21_sweep", overrides={**SMALL, "mxc_temperatures": [0.1, 0.7]})
     assert len(RecordingTwin.instances) == started
 

@@ -67,12 +67,14 @@ class Sequence(ABC):
 
     @classmethod
     def check_limits(cls, params: BaseModel, limits: Mapping[str, SafetyLimits],
-                     source: str) -> None:  # noqa: B027 - an optional hook
+                     source: str) -> None:
         """Refuse (ConfigError) parameters beyond the station's limits, before any
         instrument is touched. ``limits`` is role -> the limits of its instrument."""
+        return None  # an optional hook: no limits to check by default
 
-    def setup(self) -> None:  # noqa: B027 - an optional hook
+    def setup(self) -> None:
         """Configure instruments once, before the first point."""
+        return None  # an optional hook
 
     @abstractmethod
     def layout(self, plan: dict[str, tuple[np.ndarray, str]]) -> Layout:

@@ -43,7 +43,8 @@ def test_syntax_error_names_the_line(tmp_path: Path):
 
 def test_unknown_station_key_is_named(tmp_path: Path):
     bad = tmp_path / "s.yaml"
-    bad.write_text("name: x\ninstruments:\n  vna: {driver: keysight_pna, address: 'TCPIP0::10.1.2.3::5025::SOCKET', tmeout: 3}\n")
+    bad.write_text("name: x\ninstruments:\n  vna: {driver: keysight_pna, "
+                   "address: 'TCPIP0::10.1.2.3::5025::SOCKET', tmeout: 3}\n")
     with pytest.raises(ConfigError) as info:
         load_station(bad)
     assert "instruments.vna.tmeout" in info.value.one_line()
@@ -52,7 +53,8 @@ def test_unknown_station_key_is_named(tmp_path: Path):
 
 def test_limits_accept_units_and_reject_wrong_ones(tmp_path: Path):
     good = tmp_path / "good.yaml"
-    good.write_text("name: x\ninstruments:\n  f:\n    driver: lakeshore372\n    address: TCPIP0::10.1.2.3::7777::SOCKET\n"
+    good.write_text("name: x\ninstruments:\n  f:\n    driver: lakeshore372\n"
+                    "    address: TCPIP0::10.1.2.3::7777::SOCKET\n"
                     "    limits: {max_mxc_temperature: 300 mK, max_heater_power: 1 mW}\n")
     limits = load_station(good).model.instruments["f"].limits
     assert limits.max_mxc_temperature == pytest.approx(0.3)

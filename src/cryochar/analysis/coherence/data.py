@@ -1,0 +1,206 @@
+"""Input validation and the scaled, weighted batch the solver works on.
+
+Times are rescaled per trace to ``tau = t / t_scale`` with ``t_scale`` the
+largest ``|t|`` of the trace, so every rate the solver sees is of order one.
+Points with a non-finite ``t``, ``y`` or ``sigma`` (or ``sigma <= 0``) get zero
+weight; traces are sorted by time.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from cryochar.core.errors import FitError
+
+#: Largest deviation (relative to the largest |t|) of a step from the mean
+#: step for which a time axis counts as uniform.
+UNIFORM_RTOL = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """Scaled time axis ``tau`` ``(1, n)`` (shared) or ``(m, n)`` (per trace).
+
+    When every row is uniformly spaced, ``start`` and ``step`` (shape
+    ``(1,)`` or ``(m,)``) describe it, ``tau = start + step * arange(n)``;
+    models use this for fast trigonometry. Otherwise they are None.
+    """
+
+    tau: np.ndarray
+    start: np.ndarray | None = None
+    step: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, tau: np.ndarray) -> Grid:
+        """Detect uniform spacing of ``tau`` and make a grid."""
+        steps = np.diff(tau, axis=1)
+        mean = (tau[:, -1] - tau[:, 0]) / (tau.shape[1] - 1)
+        if np.isfinite(tau).all() and np.all(mean > 0) and np.all(
+                np.abs(steps - mean[:, None]) <= UNIFORM_RTOL):
+            return cls(tau, tau[:, 0].copy(), mean)
+        return cls(tau)
+
+    def rows(self, idx: np.ndarray) -> Grid:
+        """The grid of traces ``idx`` (a shared grid is returned unchanged)."""
+        if self.tau.shape[0] == 1:
+            return self
+        if self.start is None:
+            return Grid(self.tau[idx])
+        return Grid(self.tau[idx], self.start[idx], self.step[idx])
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """Traces prepared for fitting (internal; all times scaled by ``t_scale``).
+
+    ``grid.tau`` has shape ``(1, n)`` when all traces share one time axis,
+    else ``(m, n)``; ``y``, ``w`` (weights ``1/sigma^2``, 0 for invalid points)
+    and ``valid`` have shape ``(m, n)``; the rest shape ``(m,)``. ``syy`` is
+    the weighted sum of squares of ``y`` about its weighted mean ``ybar``.
+    """
+
+    grid: Grid
+    y: np.ndarray
+    w: np.ndarray
+    valid: np.ndarray
+    all_valid: bool
+    t_scale: np.ndarray
+    sw: np.ndarray
+    ybar: np.ndarray
+    syy: np.ndarray
+    n_valid: np.ndarray
+    span: np.ndarray
+    dt_min: np.ndarray
+    dt_med: np.ndarray
+    absolute: bool
+    scalar: bool
+
+    @property
+    def tau(self) -> np.ndarray:
+        """Scaled times, ``(1, n)`` or ``(m, n)``."""
+        return self.grid.tau
+
+    @property
+    def m(self) -> int:
+        """Number of traces."""
+        return self.y.shape[0]
+
+    def slice(self, sl: slice | np.ndarray) -> Batch:
+        """The traces ``sl`` (a slice gives views, an index array copies)."""
+        grid = self.grid
+        if grid.tau.shape[0] != 1:
+            grid = Grid(grid.tau[sl], None if grid.start is None else grid.start[sl],
+                        None if grid.step is None else grid.step[sl])
+        per_trace = {name: getattr(self, name)[sl] for name in (
+            "y", "w", "valid", "t_scale", "sw", "ybar", "syy", "n_valid", "span", "dt_min",
+            "dt_med")}
+        return Batch(grid=grid, all_valid=self.all_valid, absolute=self.absolute,
+                     scalar=self.scalar, **per_trace)
+
+    @property
+    def unit_weights(self) -> bool:
+        """True when every weight is 1 (no ``sigma``, no invalid point)."""
+        return self.all_valid and not self.absolute
+
+
+def validate(t, y, sigma=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Check shapes; return ``t`` ``(1, n)`` or ``(m, n)``, ``y`` ``(m, n)``,
+    ``sigma`` ``(m, n)`` or None, and whether ``y`` was 1-D.
+
+    Raises :class:`~cryochar.core.errors.FitError` on bad shapes.
+    """
+    y = np.asarray(y, dtype=float)
+    if y.ndim not in (1, 2) or y.shape[-1] < 2 or y.shape[0] == 0:
+        raise FitError(f"y must have shape (n_points,) or (n_traces, n_points), got {y.shape}",
+                       fix="pass one trace per row, time along the last axis")
+    scalar = y.ndim == 1
+    y2 = np.atleast_2d(y)
+    t2 = np.asarray(t, dtype=float)
+    if t2.ndim == 1 and t2.shape[0] == y2.shape[1]:
+        t2 = t2[None, :]
+    elif t2.shape != y2.shape and t2.shape != (1, y2.shape[1]):
+        raise FitError(f"t has shape {t2.shape}, y has shape {y.shape}",
+                       fix="t must be (n_points,) or the shape of y")
+    if sigma is None:
+        return t2, y2, None, scalar
+    try:
+        s2 = np.broadcast_to(np.asarray(sigma, dtype=float), y2.shape)
+    except ValueError as exc:
+        raise FitError(f"sigma has shape {np.shape(sigma)}, y has shape {y.shape}",
+                       fix="sigma must be None or broadcastable to y") from exc
+    return t2, y2, s2, scalar
+
+
+def prepare(t, y, sigma=None) -> Batch:
+    """Validate ``t`` (s), ``y`` and ``sigma`` and build one :class:`Batch`.
+
+    ``y`` has shape ``(n,)`` or ``(m, n)``; ``t`` shape ``(n,)`` or the shape of
+    ``y``; ``sigma`` is None or broadcastable to ``y``.
+    """
+    return build(*validate(t, y, sigma))
+
+
+def _sorted(t2, y2, s2):
+    t_key = np.where(np.isfinite(t2), t2, np.inf)
+    if not (np.diff(t_key, axis=1) < 0).any():
+        return t2, y2, s2
+    order = np.argsort(t_key, axis=1, kind="stable")
+    t2 = np.take_along_axis(t2, order, axis=1)
+    if order.shape[0] == 1:
+        return t2, y2[:, order[0]], None if s2 is None else s2[:, order[0]]
+    y2 = np.take_along_axis(y2, order, axis=1)
+    return t2, y2, None if s2 is None else np.take_along_axis(s2, order, axis=1)
+
+
+def _time_axis(t2: np.ndarray, m: int) -> dict[str, np.ndarray]:
+    t_fin = np.where(np.isfinite(t2), t2, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t_scale = np.nanmax(np.abs(t_fin), axis=1)
+        span = (np.nanmax(t_fin, axis=1) - np.nanmin(t_fin, axis=1)) / t_scale
+        steps = np.diff(t_fin, axis=1) / t_scale[:, None]
+        pos = np.where(steps > 0, steps, np.nan)
+        dt_min = np.nanmin(pos, axis=1)
+        dt_med = np.nanmedian(pos, axis=1)
+    if not np.all(t_scale > 0):
+        raise FitError("no non-zero finite time value", fix="t must be delays in seconds")
+    out = {"t_scale": t_scale, "span": span, "dt_min": dt_min, "dt_med": dt_med}
+    return {k: np.broadcast_to(v, (m,)).copy() for k, v in out.items()}
+
+
+def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool) -> Batch:
+    """Make a :class:`Batch` from validated arrays (see :func:`validate`)."""
+    t2, y2, s2 = _sorted(t2, y2, s2)
+    m = y2.shape[0]
+    axis = _time_axis(t2, m)
+    if s2 is None:
+        valid = np.isfinite(y2)
+        w = None
+    else:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            w = 1.0 / (s2 * s2)
+            valid = (s2 > 0) & np.isfinite(y2 * w)
+    valid &= np.isfinite(t2)
+    all_valid = bool(valid.all())
+    if not all_valid:
+        y2 = np.where(valid, y2, 0.0)
+        w = valid.astype(float) if w is None else np.where(valid, w, 0.0)
+    elif w is None:
+        w = np.ones_like(y2)
+    sw = w.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ybar = np.einsum("mn,mn->m", w, y2) / sw
+    ybar = np.where(np.isfinite(ybar), ybar, 0.0)
+    yc = y2 - ybar[:, None]
+    scale = axis["t_scale"][: t2.shape[0]]  # a shared time axis stays (1, n)
+    tau = np.where(np.isfinite(t2), t2, 0.0) / scale[:, None]
+    return Batch(
+        grid=Grid.build(tau), y=y2, w=w, valid=valid, all_valid=all_valid, sw=sw, ybar=ybar,
+        syy=np.einsum("mn,mn->m", w * yc, yc), n_valid=valid.sum(axis=1),
+        absolute=s2 is not None, scalar=scalar, **axis,
+    )
+
+__all__ = ["UNIFORM_RTOL", "Batch", "Grid", "build", "prepare", "validate"]
