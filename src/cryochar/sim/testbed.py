@@ -73,7 +73,9 @@ class Twin:
         for name, device in self.devices.items():
             self._host.add(name, device)
         ports = self._host.start()
-        self.addresses = {name: f"TCPIP0::{HOST}::{port}::SOCKET" for name, port in ports.items()}
+        self.addresses = {
+            name: (f"http://{HOST}:{port}" if hasattr(self.devices[name], "handle_http")
+                   else f"TCPIP0::{HOST}::{port}::SOCKET") for name, port in ports.items()}
         return self.addresses
 
     def stop(self) -> None:

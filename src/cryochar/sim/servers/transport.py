@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from cryochar.sim.faults import GARBLED, Fault, FaultInjector
+from cryochar.sim.servers.http import HttpDevice, read_request, response
 
 HOST = "127.0.0.1"
 
@@ -32,7 +33,7 @@ class LineDevice(Protocol):
 
 @dataclass
 class _Served:
-    device: LineDevice
+    device: LineDevice | HttpDevice
     port: int
     server: asyncio.base_events.Server | None = None
     writers: set[asyncio.StreamWriter] = field(default_factory=set)
@@ -50,8 +51,11 @@ class ServerHost:
         self.lock = threading.RLock()
         self._started = False
 
-    def add(self, name: str, device: LineDevice, port: int = 0) -> None:
-        """Register a device before :meth:`start`; ``port=0`` picks a free one."""
+    def add(self, name: str, device: LineDevice | HttpDevice, port: int = 0) -> None:
+        """Register a device before :meth:`start`; ``port=0`` picks a free one.
+
+        Devices with ``handle_http`` are served as HTTP + JSON, others as lines.
+        """
         self._served[name] = _Served(device, port)
 
     def start(self) -> dict[str, int]:
@@ -79,6 +83,9 @@ class ServerHost:
 
     async def _serve(self, served: _Served, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
+        if hasattr(served.device, "handle_http"):
+            await self._serve_http(served, reader, writer)
+            return
         served.writers.add(writer)
         try:
             while True:
@@ -95,6 +102,39 @@ class ServerHost:
                 for reply in replies:
                     if not await self._send(served, writer, reply):
                         return
+                await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            served.writers.discard(writer)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _serve_http(self, served: _Served, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        served.writers.add(writer)
+        try:
+            while True:
+                try:
+                    request = await read_request(reader)
+                except (ValueError, UnicodeDecodeError):
+                    writer.write(response(400, {"error": "malformed request"}))
+                    break
+                if request is None:
+                    break
+                with self.lock:
+                    status, payload = served.device.handle_http(*request)
+                if self.faults:
+                    fault = self.faults.next_fault()
+                    if fault is Fault.DISCONNECT or fault is Fault.TIMEOUT:
+                        writer.transport.abort()
+                        return
+                    if fault is Fault.GARBLE:
+                        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n" + GARBLED[:9])
+                        await writer.drain()
+                        continue
+                writer.write(response(status, payload))
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
