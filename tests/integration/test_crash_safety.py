@@ -18,12 +18,12 @@ from tests.conftest import REPO, run_cli
 
 
 def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
-    powers = "[" + ",".join(str(p) for p in np.linspace(-60, -10, 400)) + "]"
+    powers = "[" + ",".join(str(p) for p in np.linspace(-60, -10, 120)) + "]"
     env = {**os.environ, "CRYOCHAR_HOME": str(cryochar_home)}
     process = subprocess.Popen(
         [sys.executable, "-m", "cryochar", "run", "sequences/s21_sweep.yaml",
          "--set", f"powers_dbm={powers}", "--set", "mxc_temperatures=null",
-         "--set", "points=2001"],
+         "--set", "points=1001"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     catalog_file = cryochar_home / "catalog.sqlite"
     deadline = time.monotonic() + 60
@@ -40,7 +40,7 @@ def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
     shown = json.loads(run_cli("show", "latest", "--json", home=cryochar_home,
                                check=True).stdout)
     assert shown["status"] == "interrupted"
-    assert 5 <= shown["points_completed"] < shown["points_planned"] == 400
+    assert 5 <= shown["points_completed"] < shown["points_planned"] == 120
     with xr.open_dataset(shown["file"], engine="h5netcdf") as ds:
         flagged = ds.completed.values.astype(bool)
         assert flagged.sum() >= shown["points_completed"]
@@ -48,4 +48,19 @@ def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
         assert np.isfinite(done).all()  # every flagged point holds a whole trace
         assert ds.attrs["status"] == "running"  # the process never got to finish it
         powers_done = ds.power_dbm.values[flagged]
-        np.testing.assert_allclose(powers_done, np.linspace(-60, -10, 400)[flagged])
+        np.testing.assert_allclose(powers_done, np.linspace(-60, -10, 120)[flagged])
+        before = ds.s21.values[flagged].copy()
+
+    resumed = run_cli("resume", "latest", "--json", home=cryochar_home, check=True)
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "completed"
+    assert summary["points_completed"] == summary["points_planned"] == 120
+    assert summary["run_id"] == shown["run_id"] and summary["file"] == shown["file"]
+    with xr.open_dataset(shown["file"], engine="h5netcdf") as ds:
+        assert ds.completed.values.all()  # every planned point, exactly once (one slot each)
+        assert np.isfinite(ds.s21.values).all()
+        np.testing.assert_array_equal(ds.s21.values[flagged], before)  # kept as measured
+        assert ds.attrs["status"] == "completed"
+        assert json.loads(ds.attrs["resumed"])
+    again = run_cli("resume", shown["run_id"], home=cryochar_home)
+    assert again.returncode == 2 and "nothing to resume" in again.stderr

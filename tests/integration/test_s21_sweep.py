@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from cryochar import api
+from cryochar import api, session
 from cryochar.core.errors import ConfigError
 from cryochar.sim import TestbedConfig, Twin
 from cryochar.storage import read_attrs
@@ -78,7 +78,7 @@ class RecordingTwin(Twin):
 
 
 def test_stop_request_ends_after_the_current_point_with_rf_off(monkeypatch):
-    monkeypatch.setattr(api, "Twin", RecordingTwin)
+    monkeypatch.setattr(session, "Twin", RecordingTwin)
     sent = []
 
     def progress(done: int, total: int, text: str) -> None:
@@ -95,7 +95,7 @@ def test_stop_request_ends_after_the_current_point_with_rf_off(monkeypatch):
 
 
 def test_limits_are_checked_before_the_twin_starts(monkeypatch):
-    monkeypatch.setattr(api, "Twin", RecordingTwin)
+    monkeypatch.setattr(session, "Twin", RecordingTwin)
     started = len(RecordingTwin.instances)
     with pytest.raises(ConfigError, match="exceeds the station limit 0 dBm"):
         api.run("s21_sweep", overrides={**SMALL, "powers_dbm": [-20, 5]})
@@ -117,3 +117,26 @@ def test_cli_run_json_and_show_latest_agree(cryochar_home: Path):
     assert json.loads(shown.stdout) == summary
     listed = run_cli("runs", home=cryochar_home, check=True)
     assert summary["run_id"] in listed.stdout
+
+
+def test_an_aborted_run_resumes_in_the_same_file(monkeypatch):
+    sent = []
+
+    def progress(done: int, total: int, text: str) -> None:
+        if done == 1 and not sent:
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    first = api.run("s21_sweep", overrides={**SMALL, "powers_dbm": [-40, -30, -20, -10]},
+                    progress=progress)
+    assert first.summary["status"] == "aborted"
+    done = first.summary["points_completed"]
+    assert 1 <= done < 4
+    again = api.resume(first.summary["run_id"])
+    assert again.summary["status"] == "completed"
+    assert again.path == first.path
+    data = again.data
+    assert data.sizes["point"] == 4
+    np.testing.assert_allclose(data.power_dbm.values, [-40, -30, -20, -10])
+    times = data.time.values
+    assert (np.diff(times) > np.timedelta64(0)).all()  # the resumed clock moved on

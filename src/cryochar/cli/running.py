@@ -49,19 +49,35 @@ def _run(recipe: str, station: str | None, overrides: list[str] | None, out: str
     prepared = api.prepare(recipe, station, parse_overrides(overrides))
     with progress_display() as (on_progress, on_log):
         result = api.start(prepared, out, progress=on_progress, log=on_log)
-    if as_json:
-        print_json(result.summary)
-    else:
-        console.print(summary_table(result.summary))
-    if result.summary["status"] != "completed":
-        err_console.print(f"[bold red]error:[/] run {result.summary['run_id']} "
-                          f"{result.summary['status']}: {result.summary.get('message', '')}",
-                          highlight=False, soft_wrap=True)
+    _print(result.summary, as_json)
     return result.summary
 
 
+def _print(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(summary_table(summary))
+    if summary["status"] != "completed":
+        err_console.print(f"[bold red]error:[/] run {summary['run_id']} {summary['status']}: "
+                          f"{summary.get('message', '')}", highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``run`` and ``demo`` to ``app``."""
+    """Add ``run``, ``resume`` and ``demo`` to ``app``."""
+
+    @app.command()
+    def resume(
+        run: str = typer.Argument(..., help="Run id (or a unique prefix, or 'latest')."),
+        as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    ) -> None:
+        """Continue an interrupted run in the same file, skipping completed points."""
+        from cryochar import api
+
+        with progress_display() as (on_progress, on_log):
+            result = api.resume(run, progress=on_progress, log=on_log)
+        _print(result.summary, as_json)
+        raise typer.Exit(EXIT_CODES.get(result.summary["status"], 1))
 
     @app.command()
     def run(

@@ -31,6 +31,18 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
     return result
 
 
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays turned into Python numbers and lists
+    (overrides from a notebook often hold them; YAML and JSON need plain types)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy scalar or array
+        return plain(value.tolist())
+    return value
+
+
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Return a deep copy of ``data`` with each dotted key set to its value."""
     merged = copy.deepcopy(data)
@@ -49,4 +61,4 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return merged
 
 
-__all__ = ["apply_overrides", "parse_overrides"]
+__all__ = ["apply_overrides", "parse_overrides", "plain"]

@@ -51,9 +51,10 @@ def load_testbed(path: str | Path = "testbed.yaml", overrides: dict[str, Any] | 
 class Twin:
     """The running simulated testbed."""
 
-    def __init__(self, config: TestbedConfig):
+    def __init__(self, config: TestbedConfig, start_time: float | None = None):
         self.config = config
-        self.clock = SimClock(config.clock.mode, config.clock.speed)
+        self.clock = SimClock(config.clock.mode, config.clock.speed,
+                              **({"start": start_time} if start_time is not None else {}))
         physics = config.twin
         self.fridge = Fridge(physics.fridge, self.clock, np.random.default_rng([config.seed, 0]))
         self.vna = VNAPhysics(physics.vna, physics.dut_attenuator, config.seed)

@@ -90,6 +90,7 @@ class RunWriter:
             for key, value in attrs.items():
                 handle.attrs[key] = _attr(value)
             handle.attrs["points_planned"] = layout.points_planned
+            handle.attrs["plan_variables"] = json.dumps(list(layout.plan))
             handle.flush()
         except Exception:
             handle.close()
@@ -127,6 +128,35 @@ class RunWriter:
             dataset[index] = np.asarray(value, dtype=dataset.dtype)
         self._completed[index] = 1
         self._file.flush()
+
+    def plan(self) -> dict[str, tuple[np.ndarray, str]]:
+        """The planned setpoints stored at creation: name -> (values, units)."""
+        names = json.loads(self._file.attrs.get("plan_variables", "[]"))
+        return {name: (self._file[name][...], str(self._file[name].attrs.get("units", "")))
+                for name in names}
+
+    def check_layout(self, layout: Layout) -> None:
+        """Raise :class:`StorageError` when ``layout`` does not fit this file (resume)."""
+        n = self.points_planned
+        for var in layout.variables:
+            dataset = self._file.get(var.name)
+            expected = (n, *(len(layout.axes[d][0]) for d in var.dims))
+            if dataset is None or dataset.shape != expected:
+                found = None if dataset is None else dataset.shape
+                raise StorageError(
+                    f"the run file's {var.name!r} has shape {found}, the instruments now give "
+                    f"{expected}", where=str(self.path),
+                    fix="resume with the same station and instrument settings")
+        for name, (values, _units) in layout.axes.items():
+            stored = self._file[name][...]
+            if stored.dtype.kind in "fc" and not np.allclose(stored, values, rtol=1e-9):
+                raise StorageError(f"the {name!r} axis differs from the run file's",
+                                   where=str(self.path),
+                                   fix="resume with the same instrument settings")
+
+    def has_variable(self, name: str) -> bool:
+        """True when the file holds a dataset called ``name``."""
+        return name in self._file
 
     def read(self, name: str) -> np.ndarray:
         """A variable's values at the completed points (in point order)."""

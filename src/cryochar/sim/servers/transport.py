@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -83,8 +84,14 @@ class ServerHost:
 
     async def _serve(self, served: _Served, reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # replies are small: send them now, not after a delayed ACK
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if hasattr(served.device, "handle_http"):
             await self._serve_http(served, reader, writer)
+            return
+        if not await self._admit(served):  # e.g. a Triton serves one client at a time
+            writer.close()
             return
         served.writers.add(writer)
         try:
@@ -110,6 +117,17 @@ class ServerHost:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    @staticmethod
+    async def _admit(served: _Served) -> bool:
+        """Whether a new line client may stay: a device's optional ``max_clients`` is
+        honoured (after a short grace for a client that is just hanging up)."""
+        limit = getattr(served.device, "max_clients", None)
+        for _ in range(20):
+            if limit is None or len(served.writers) < limit:
+                return True
+            await asyncio.sleep(0.01)
+        return False
 
     async def _serve_http(self, served: _Served, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
@@ -160,8 +178,7 @@ class ServerHost:
                 return True
             if fault is Fault.GARBLE:
                 data = GARBLED
-        writer.write(data)
-        writer.write(served.device.reply_terminator)
+        writer.write(data + served.device.reply_terminator)  # one segment per reply
         return True
 
     async def _close_all(self) -> None:
