@@ -29,7 +29,7 @@ from cryochar.core import provenance
 from cryochar.core.clock import WallClock
 from cryochar.core.config import Loaded, RecipeConfig, StationConfig
 from cryochar.core.paths import catalog_path, runs_dir
-from cryochar.drivers import connect
+from cryochar.drivers import TemperatureController, connect
 from cryochar.sequences.base import RunContext, Sequence
 from cryochar.sequences.runner import Outcome, execute
 from cryochar.sim import Twin
@@ -116,12 +116,35 @@ def _session(prepared: Prepared, progress: Progress | None, log: Log | None,
                     twin.addresses if twin else None,
                     names=list(prepared.roles.values())) as opened, \
             _stop_on_signals(stop_event, log):
+        tripped, cleared = _interlock(prepared, opened)
         ctx = RunContext(clock=clock, progress=progress or (lambda *a: None),
-                         log=log or (lambda text: None), stop_event=stop_event)
+                         log=log or (lambda text: None), stop_event=stop_event,
+                         interlock=tripped, interlock_clear=cleared)
         instruments = {role: opened[name] for role, name in prepared.roles.items()}
         sequence = prepared.sequence(prepared.params, instruments, ctx)
         sequence.setup()
         yield sequence, opened, twin
+
+
+def _interlock(prepared: Prepared, opened: dict[str, Any]
+               ) -> tuple[Callable[[], str | None], Callable[[], bool]]:
+    """The MXC temperature interlock of the station's temperature controllers in use."""
+    watched = [(name, opened[name], limit) for name in opened
+               if (limit := prepared.station.model.instruments[name].limits
+                   .mxc_interlock_temperature) is not None
+               and isinstance(opened[name], TemperatureController)]
+
+    def tripped() -> str | None:
+        for name, fridge, limit in watched:
+            reading = fridge.mxc_temperature()
+            if reading > limit:
+                return f"{name} reads the MXC at {reading * 1e3:.1f} mK, above {limit * 1e3:.0f} mK"
+        return None
+
+    def cleared() -> bool:
+        return all(fridge.mxc_temperature() < 0.95 * limit for _n, fridge, limit in watched)
+
+    return tripped, cleared
 
 
 def _execute(sequence: Sequence, writer: RunWriter, plan: dict, catalog: Catalog,

@@ -47,6 +47,10 @@ class SafetyLimits(Strict):
         None, gt=0, le=10, description="highest mixing-chamber setpoint, K")
     max_heater_power: Power | None = Field(
         None, gt=0, le=1, description="highest heater power, W")
+    mxc_interlock_temperature: Temperature | None = Field(
+        None, gt=0, le=10, description=(
+            "a run pauses (instruments safe) while the MXC reads above this, K, and "
+            "resumes below 95 % of it"))
 
 
 class InstrumentConfig(Strict):

@@ -18,6 +18,7 @@ from qcodes.instrument import Instrument
 
 from cryochar.core.config import SIM_ADDRESS_PREFIX, StationConfig
 from cryochar.core.errors import CommunicationError, ConfigError, CryocharError
+from cryochar.core.locks import instrument_lock
 from cryochar.core.yamlio import validate
 from cryochar.drivers.protocols import VNA, TemperatureController
 
@@ -110,20 +111,23 @@ def check_roles(station: StationConfig, roles: dict[str, type], mapping: dict[st
 def connect(station: StationConfig, options: dict[str, BaseModel],
             sim_addresses: dict[str, str] | None = None,
             names: list[str] | None = None) -> Iterator[dict[str, Instrument]]:
-    """Open the station's instruments (or only ``names``); close them on exit."""
+    """Lock and open the station's instruments (or only ``names``); close and unlock them
+    on exit. An instrument another run holds raises InstrumentBusy before any command."""
     opened: dict[str, Instrument] = {}
-    try:
-        for name in names or list(station.instruments):
-            opened[name] = _open(name, station, options[name], sim_addresses or {})
-        yield opened
-    finally:
-        for instrument in opened.values():
-            with contextlib.suppress(Exception):
-                instrument.close()
+    with contextlib.ExitStack() as locks:
+        try:
+            for name in names or list(station.instruments):
+                address = _address(name, station, sim_addresses or {})
+                locks.enter_context(instrument_lock(address, name))
+                opened[name] = _open(name, station, options[name], address)
+            yield opened
+        finally:
+            for instrument in opened.values():
+                with contextlib.suppress(Exception):
+                    instrument.close()
 
 
-def _open(name: str, station: StationConfig, options: BaseModel,
-          sim_addresses: dict[str, str]) -> Instrument:
+def _address(name: str, station: StationConfig, sim_addresses: dict[str, str]) -> str:
     config = station.instruments[name]
     address = config.address
     if config.simulated:
@@ -133,6 +137,11 @@ def _open(name: str, station: StationConfig, options: BaseModel,
                               where=f"instruments.{name}.address",
                               fix=f"use one of: {', '.join(f'sim:{k}' for k in sim_addresses)}")
         address = sim_addresses[key]
+    return address
+
+
+def _open(name: str, station: StationConfig, options: BaseModel, address: str) -> Instrument:
+    config = station.instruments[name]
     if Instrument.exist(name):  # a previous run in this process left it open
         Instrument.find_instrument(name).close()
     cls = DRIVERS[config.driver].load()

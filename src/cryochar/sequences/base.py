@@ -31,6 +31,10 @@ class RunContext:
     progress: Callable[[int, int, str], None] = lambda done, total, text: None
     log: Callable[[str], None] = lambda text: None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    interlock: Callable[[], str | None] = lambda: None
+    """Returns why it is unsafe to measure now (e.g. MXC too warm), or None."""
+    interlock_clear: Callable[[], bool] = lambda: True
+    """True once the unsafe condition has cleared (with hysteresis)."""
 
     def sleep(self, seconds: float, step: float = 1.0) -> None:
         """Wait ``seconds`` of the run's clock, stopping early if a stop is requested."""

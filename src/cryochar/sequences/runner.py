@@ -19,6 +19,7 @@ from cryochar.core.errors import (
     CommunicationError,
     CryocharError,
     InstrumentTimeout,
+    InterlockError,
     SequenceAborted,
 )
 from cryochar.sequences.base import Sequence
@@ -55,6 +56,7 @@ def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, st
             if index in done:
                 continue
             ctx.check_stop()
+            _hold_while_unsafe(sequence, retried)
             point = {name: values[index].item() for name, (values, _units) in plan.items()}
             ctx.progress(len(done), total, _describe(point))
             writer.write_point(index, _measure_with_retries(sequence, index, point, retried))
@@ -75,6 +77,29 @@ def execute(sequence: Sequence, writer: RunWriter, plan: dict[str, tuple[Any, st
     faults = retried + sum((Counter(getattr(i, "faults", {})) for i in
                             sequence.instruments.values()), Counter())
     return Outcome(status, len(done), results, message, error, dict(faults))
+
+
+INTERLOCK_POLL = 30.0  # s between checks while paused
+INTERLOCK_TIMEOUT = 4 * 3600.0  # s paused before the run gives up
+
+
+def _hold_while_unsafe(sequence: Sequence, counts: Counter[str]) -> None:
+    """Pause (instruments safe) while the interlock trips; resume when it clears."""
+    ctx = sequence.ctx
+    reason = ctx.interlock()
+    if reason is None:
+        return
+    counts["interlock_pause"] += 1
+    ctx.log(f"interlock: {reason}; instruments made safe, waiting")
+    _safe_stop(sequence)
+    waited = 0.0
+    while not ctx.interlock_clear():
+        if waited >= INTERLOCK_TIMEOUT:
+            raise InterlockError(f"{reason}, for {waited / 3600:.1f} h", where="interlock",
+                                 fix="check the fridge; resume the run when it is cold")
+        ctx.sleep(INTERLOCK_POLL)
+        waited += INTERLOCK_POLL
+    ctx.log(f"interlock cleared after {waited:.0f} s; resuming")
 
 
 def _measure_with_retries(sequence: Sequence, index: int, point: dict[str, Any],

@@ -47,17 +47,34 @@ class Fridge:
         self._lock = threading.Lock()
         self._mxc = config.base_temperature
         self._heater_power = 0.0
+        self._loads: list[tuple[float, float, float]] = []  # (start, end, W) extra MXC loads
         self._updated = clock.now()
 
+    def add_load(self, start: float, duration: float, power: float) -> None:
+        """An extra MXC heat load of ``power`` W from ``start`` for ``duration`` s
+        (testbed time): a temperature excursion."""
+        with self._lock:
+            self._advance()
+            self._loads.append((start, start + duration, power))
+
+    def _load_at(self, time: float) -> float:
+        return sum(p for start, end, p in self._loads if start <= time < end)
+
     def _advance(self) -> None:
+        """Integrate the MXC exactly up to now, piece by piece between load changes."""
         now = self.clock.now()
-        dt = now - self._updated
-        if dt > 0:
-            target = mxc_steady_temperature(self.config.base_temperature, self._heater_power,
+        t = self._updated
+        if now <= t:
+            return
+        edges = sorted({x for s, e, _ in self._loads for x in (s, e) if t < x < now})
+        for edge in (*edges, now):
+            power = self._heater_power + self._load_at(t)
+            target = mxc_steady_temperature(self.config.base_temperature, power,
                                             self.config.circulation_rate)
-            decay = math.exp(-dt / self.config.mxc_time_constant)
+            decay = math.exp(-(edge - t) / self.config.mxc_time_constant)
             self._mxc = target + (self._mxc - target) * decay
-            self._updated = now
+            t = edge
+        self._updated = now
 
     @property
     def heater_power(self) -> float:
