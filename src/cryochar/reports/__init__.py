@@ -1,0 +1,7 @@
+"""Reports: figures and HTML pages built from analysis results and run files.
+
+Modules: ``noise_plots`` (amplifier gain, noise temperature and added noise
+versus frequency).
+"""
+
+__all__: list[str] = []
