@@ -64,3 +64,33 @@ def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
         assert json.loads(ds.attrs["resumed"])
     again = run_cli("resume", shown["run_id"], home=cryochar_home)
     assert again.returncode == 2 and "nothing to resume" in again.stderr
+
+
+def test_sigkill_during_coherence_monitor_then_resume(cryochar_home: Path):
+    env = {**os.environ, "CRYOCHAR_HOME": str(cryochar_home)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cryochar", "run", "sequences/coherence_monitor.yaml",
+         "--set", "repetitions=300"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    catalog_file = cryochar_home / "catalog.sqlite"
+    deadline = time.monotonic() + 60
+    completed = 0
+    while time.monotonic() < deadline and completed < 5:
+        time.sleep(0.05)
+        if catalog_file.exists():
+            rows = Catalog(catalog_file).list()
+            completed = rows[0]["points_completed"] if rows else 0
+    process.send_signal(signal.SIGKILL)
+    process.wait(10)
+    shown = json.loads(run_cli("show", "latest", "--json", home=cryochar_home,
+                               check=True).stdout)
+    assert shown["status"] == "interrupted"
+    assert 5 <= shown["points_completed"] < shown["points_planned"] == 300
+    resumed = run_cli("resume", "latest", "--json", home=cryochar_home, check=True)
+    summary = json.loads(resumed.stdout.strip().splitlines()[-1])
+    assert summary["status"] == "completed"
+    assert summary["points_completed"] == summary["points_planned"] == 300
+    with xr.open_dataset(summary["file"], engine="h5netcdf") as ds:
+        assert ds.completed.values.all() and (ds.t1_counts.values >= 0).all()
+        assert np.isfinite(ds.time.values.astype(float)).all()
+    assert summary["results"]["cycles"] == 300

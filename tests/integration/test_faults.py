@@ -34,7 +34,8 @@ def test_drivers_reconnect_and_retry_once(fast_station: Path):
     options = check_station(station.model, "sim")
     config = load_testbed(overrides={"twin.faults.garble_probability": 0.2,
                                      "twin.faults.disconnect_probability": 0.05}).model
-    with Twin(config) as twin, connect(station.model, options, twin.addresses) as opened:
+    with Twin(config) as twin, \
+            connect(station.model, options, twin.addresses, names=["vna"]) as opened:
         vna = opened["vna"]
         ok = 0
         for _ in range(15):

@@ -1,6 +1,18 @@
 """Instrument drivers (qcodes instruments) and the capabilities sequences rely on."""
 
-from cryochar.drivers.protocols import VNA, TemperatureController
+from cryochar.drivers.protocols import (
+    SMU,
+    VNA,
+    DiodeNoiseSource,
+    NoiseSource,
+    QubitController,
+    QubitExperiment,
+    RFSwitch,
+    ShotNoiseSource,
+    SpectrumAnalyser,
+    TemperatureController,
+    ThermalNoiseSource,
+)
 from cryochar.drivers.registry import (
     DRIVERS,
     DriverInfo,
@@ -12,9 +24,18 @@ from cryochar.drivers.registry import (
 
 __all__ = [
     "DRIVERS",
+    "SMU",
     "VNA",
+    "DiodeNoiseSource",
     "DriverInfo",
+    "NoiseSource",
+    "QubitController",
+    "QubitExperiment",
+    "RFSwitch",
+    "ShotNoiseSource",
+    "SpectrumAnalyser",
     "TemperatureController",
+    "ThermalNoiseSource",
     "check_roles",
     "check_station",
     "connect",

@@ -13,6 +13,7 @@ Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
 import socket
@@ -92,6 +93,8 @@ class CryocharVisaInstrument(VisaInstrument):
         handle = self.visa_handle
         settings = (handle.read_termination, handle.write_termination, handle.timeout)
         resource = handle.resource_name
+        with contextlib.suppress(Exception):  # don't leak the old socket
+            handle.close()
         self.set_address(resource, self._visalib)
         (self.visa_handle.read_termination, self.visa_handle.write_termination,
          self.visa_handle.timeout) = settings

@@ -20,7 +20,15 @@ from cryochar.core.config import SIM_ADDRESS_PREFIX, StationConfig
 from cryochar.core.errors import CommunicationError, ConfigError, CryocharError
 from cryochar.core.locks import instrument_lock
 from cryochar.core.yamlio import validate
-from cryochar.drivers.protocols import VNA, TemperatureController
+from cryochar.drivers.protocols import (
+    SMU,
+    VNA,
+    NoiseSource,
+    QubitController,
+    RFSwitch,
+    SpectrumAnalyser,
+    TemperatureController,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,32 @@ DRIVERS: dict[str, DriverInfo] = {
         DriverInfo("lakeshore372", "fridge", ("Model 372",), TemperatureController,
                    "cryochar.drivers.fridge.lakeshore372:Lakeshore372",
                    "cryochar.drivers.fridge.lakeshore372:Lakeshore372Options"),
+        DriverInfo("bluefors", "fridge", ("Bluefors TC",), TemperatureController,
+                   "cryochar.drivers.fridge.bluefors:BlueforsTC",
+                   "cryochar.drivers.fridge.bluefors:BlueforsOptions"),
+        DriverInfo("triton", "fridge", ("Triton 200", "Triton 400", "Triton 500"),
+                   TemperatureController, "cryochar.drivers.fridge.triton:Triton",
+                   "cryochar.drivers.fridge.triton:TritonOptions"),
+        DriverInfo("qubit_twin", "qubit", ("QCT-1",), QubitController,
+                   "cryochar.drivers.qubit.twin_controller:TwinQubitController",
+                   "cryochar.drivers.qubit.twin_controller:TwinQubitControllerOptions"),
+        DriverInfo("keysight_n9030", "spectrum", ("N9030A", "N9030B", "N9020B", "N9010B"),
+                   SpectrumAnalyser, "cryochar.drivers.spectrum.keysight_n9030:KeysightN9030",
+                   "cryochar.drivers.spectrum.keysight_n9030:N9030Options"),
+        DriverInfo("keithley2400", "smu", ("2400", "2401", "2410", "2420", "2450"), SMU,
+                   "cryochar.drivers.smu.keithley2400:Keithley2400",
+                   "cryochar.drivers.smu.keithley2400:Keithley2400Options"),
+        DriverInfo("diode_346", "noise", ("346A", "346B", "346C", "N4000A", "N4001A", "N4002A"),
+                   NoiseSource, "cryochar.drivers.noise.diode_346:Diode346",
+                   "cryochar.drivers.noise.diode_346:Diode346Options"),
+        DriverInfo("vt_load", "noise", ("VT load on Lakeshore 336",), NoiseSource,
+                   "cryochar.drivers.noise.vt_load:VtLoad336",
+                   "cryochar.drivers.noise.vt_load:VtLoadOptions"),
+        DriverInfo("sntj", "noise", ("SNTJ on Keithley 2400/2450",), NoiseSource,
+                   "cryochar.drivers.noise.sntj:Sntj", "cryochar.drivers.noise.sntj:SntjOptions"),
+        DriverInfo("cryo_sp6t", "switch", ("CSW-2SP6T",), RFSwitch,
+                   "cryochar.drivers.switch.cryo_sp6t:CryoSP6T",
+                   "cryochar.drivers.switch.cryo_sp6t:CryoSP6TOptions"),
     )
 }
 

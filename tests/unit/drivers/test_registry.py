@@ -50,7 +50,8 @@ def sim_station() -> StationConfig:
 # -- describe_drivers ----------------------------------------------------------------------
 def test_describe_drivers_has_one_row_per_registered_driver():
     rows = {row["name"]: row for row in describe_drivers()}
-    assert set(rows) == set(DRIVERS) == {"keysight_pna", "lakeshore372"}
+    assert set(rows) == set(DRIVERS)
+    assert {"keysight_pna", "lakeshore372", "qubit_twin"} <= set(rows)
     assert rows["keysight_pna"]["kind"] == "vna"
     assert rows["keysight_pna"]["protocol"] == "VNA"
     assert "N5222B" in rows["keysight_pna"]["models"]
@@ -71,7 +72,8 @@ def test_registry_entries_load_their_driver_and_options_classes():
 # -- check_station ---------------------------------------------------------------------------
 def test_check_station_returns_validated_options_per_instrument(sim_station: StationConfig):
     options = check_station(sim_station, "instruments/sim.yaml")
-    assert set(options) == {"vna", "fridge"}
+    assert {"vna", "fridge", "qubit_controller"} <= set(options)
+    assert set(options) == set(load_station("instruments/sim.yaml").model.instruments)
     assert options["vna"] == PnaOptions(channel=1)
     fridge = options["fridge"]
     assert isinstance(fridge, Lakeshore372Options)

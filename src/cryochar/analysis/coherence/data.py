@@ -59,7 +59,8 @@ class Batch:
     ``grid.tau`` has shape ``(1, n)`` when all traces share one time axis,
     else ``(m, n)``; ``y``, ``w`` (weights ``1/sigma^2``, 0 for invalid points)
     and ``valid`` have shape ``(m, n)``; the rest shape ``(m,)``. ``syy`` is
-    the weighted sum of squares of ``y`` about its weighted mean ``ybar``.
+    the weighted sum of squares of ``y`` about its weighted mean ``ybar`` and
+    ``wyc`` is ``w * (y - ybar)``.
     """
 
     grid: Grid
@@ -71,6 +72,7 @@ class Batch:
     sw: np.ndarray
     ybar: np.ndarray
     syy: np.ndarray
+    wyc: np.ndarray
     n_valid: np.ndarray
     span: np.ndarray
     dt_min: np.ndarray
@@ -95,8 +97,8 @@ class Batch:
             grid = Grid(grid.tau[sl], None if grid.start is None else grid.start[sl],
                         None if grid.step is None else grid.step[sl])
         per_trace = {name: getattr(self, name)[sl] for name in (
-            "y", "w", "valid", "t_scale", "sw", "ybar", "syy", "n_valid", "span", "dt_min",
-            "dt_med")}
+            "y", "w", "valid", "t_scale", "sw", "ybar", "syy", "wyc", "n_valid", "span",
+            "dt_min", "dt_med")}
         return Batch(grid=grid, all_valid=self.all_valid, absolute=self.absolute,
                      scalar=self.scalar, **per_trace)
 
@@ -171,36 +173,55 @@ def _time_axis(t2: np.ndarray, m: int) -> dict[str, np.ndarray]:
     return {k: np.broadcast_to(v, (m,)).copy() for k, v in out.items()}
 
 
+def _weights(y2: np.ndarray, s2: np.ndarray | None, t2: np.ndarray):
+    """Weights ``1/sigma^2`` (None without ``sigma``), ``w * y`` and the valid mask."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if s2 is None:
+            w, wy = None, y2
+        else:
+            w = np.square(s2)
+            np.divide(1.0, w, out=w)
+            wy = y2 * w
+        valid = np.isfinite(wy)
+        if s2 is not None:
+            valid &= s2 > 0
+    t_ok = np.isfinite(t2)
+    if not t_ok.all():
+        valid &= t_ok
+    return w, wy, valid
+
+
 def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool) -> Batch:
-    """Make a :class:`Batch` from validated arrays (see :func:`validate`)."""
+    """Make a :class:`Batch` from validated arrays (see :func:`validate`).
+
+    Without ``sigma`` and with every point valid, ``w`` is a read-only
+    broadcast of ones.
+    """
     t2, y2, s2 = _sorted(t2, y2, s2)
-    m = y2.shape[0]
+    m, n = y2.shape
     axis = _time_axis(t2, m)
-    if s2 is None:
-        valid = np.isfinite(y2)
-        w = None
-    else:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            w = 1.0 / (s2 * s2)
-            valid = (s2 > 0) & np.isfinite(y2 * w)
-    valid &= np.isfinite(t2)
+    w, wy, valid = _weights(y2, s2, t2)
     all_valid = bool(valid.all())
     if not all_valid:
         y2 = np.where(valid, y2, 0.0)
         w = valid.astype(float) if w is None else np.where(valid, w, 0.0)
+        wy = w * y2
     elif w is None:
-        w = np.ones_like(y2)
-    sw = w.sum(axis=1)
+        w = np.broadcast_to(np.ones((1, n)), y2.shape)
+    sw = w.sum(axis=1) if s2 is not None or not all_valid else np.full(m, float(n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ybar = np.einsum("mn,mn->m", w, y2) / sw
+        ybar = wy.sum(axis=1) / sw
     ybar = np.where(np.isfinite(ybar), ybar, 0.0)
     yc = y2 - ybar[:, None]
+    wyc = yc * w if s2 is not None or not all_valid else yc
     scale = axis["t_scale"][: t2.shape[0]]  # a shared time axis stays (1, n)
     tau = np.where(np.isfinite(t2), t2, 0.0) / scale[:, None]
     return Batch(
         grid=Grid.build(tau), y=y2, w=w, valid=valid, all_valid=all_valid, sw=sw, ybar=ybar,
-        syy=np.einsum("mn,mn->m", w * yc, yc), n_valid=valid.sum(axis=1),
+        syy=np.einsum("mn,mn->m", wyc, yc), wyc=wyc,
+        n_valid=np.full(m, n) if all_valid else valid.sum(axis=1),
         absolute=s2 is not None, scalar=scalar, **axis,
     )
+
 
 __all__ = ["UNIFORM_RTOL", "Batch", "Grid", "build", "prepare", "validate"]

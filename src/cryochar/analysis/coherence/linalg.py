@@ -106,13 +106,26 @@ def _inverse_small(C: np.ndarray, scale: np.ndarray, good: np.ndarray):
             inv = np.stack([np.stack([C[:, 1, 1], -C[:, 0, 1]], -1),
                             np.stack([-C[:, 1, 0], C[:, 0, 0]], -1)], 1) / det[:, None, None]
         else:
-            minor2 = C[:, 0, 0] * C[:, 1, 1] - C[:, 0, 1] * C[:, 1, 0]
-            adj = np.stack([np.cross(C[:, 1], C[:, 2]), np.cross(C[:, 2], C[:, 0]),
-                            np.cross(C[:, 0], C[:, 1])], axis=-1)
-            det = np.einsum("mi,mi->m", C[:, 0], adj[:, :, 0])
-            good &= (minor2 > SINGULAR_RTOL) & (det > SINGULAR_RTOL * minor2)
-            inv = adj / det[:, None, None]
+            return _inverse3(C, scale, good)
         inv = inv * scale[:, :, None] * scale[:, None, :]
+    inv[~good] = np.nan
+    return inv, good
+
+
+def _inverse3(C: np.ndarray, scale: np.ndarray, good: np.ndarray):
+    """Closed-form inverse of symmetric unit-diagonal 3x3 matrices (adjugate
+    over determinant), on the three off-diagonal elements only."""
+    a, b, c = C[:, 0, 1], C[:, 0, 2], C[:, 1, 2]
+    minor2 = 1.0 - a * a
+    adj = np.empty_like(C)
+    adj[:, 0, 0], adj[:, 1, 1], adj[:, 2, 2] = 1.0 - c * c, 1.0 - b * b, minor2
+    adj[:, 0, 1] = adj[:, 1, 0] = b * c - a
+    adj[:, 0, 2] = adj[:, 2, 0] = a * c - b
+    adj[:, 1, 2] = adj[:, 2, 1] = a * b - c
+    det = adj[:, 0, 0] + a * adj[:, 0, 1] + b * adj[:, 0, 2]
+    good &= (minor2 > SINGULAR_RTOL) & (det > SINGULAR_RTOL * minor2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = adj * (scale / np.where(good, det, 1.0)[:, None])[:, :, None] * scale[:, None, :]
     inv[~good] = np.nan
     return inv, good
 

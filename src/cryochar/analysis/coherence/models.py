@@ -55,6 +55,10 @@ class Model:
     freq_cols: tuple[int, ...] = ()
     #: True when :meth:`canonical` may reorder parameters
     relabels = False
+    #: True when the model is ``A exp(-theta_0 tau) + B`` with every other
+    #: parameter fixed: it is then fitted on the closed-form 1-D projected
+    #: chi-square (:mod:`.exponential`)
+    one_rate = False
 
     def free(self) -> tuple[bool, ...]:
         """Which nonlinear parameters are fitted (the others stay at their guess)."""
@@ -95,6 +99,12 @@ class Model:
         """Model curve at times ``t`` (s) from physical parameters."""
         raise NotImplementedError
 
+    def jacobian(self, theta: np.ndarray, coef: np.ndarray, offset: np.ndarray,
+                 t_scale: np.ndarray, which: Sequence[int]) -> np.ndarray | None:
+        """d(reported parameters)/d[free theta, coef, offset]: ``(m, Q, P)``, or
+        ``(m, P)`` when diagonal; None: use central differences."""
+        return None
+
 
 class Exponential(Model):
     """T1: ``A exp(-t/T1) + B``."""
@@ -102,6 +112,7 @@ class Exponential(Model):
     name = "exponential"
     nonlinear = ("rate",)
     names = ("T1", "amplitude", "offset")
+    one_rate = True
 
     def columns(self, grid, theta):
         x = np.multiply(-theta[:, 0:1], grid.tau)
@@ -117,6 +128,10 @@ class Exponential(Model):
 
     def physical(self, theta, coef, offset, t_scale):
         return {"T1": t_scale / theta[:, 0], "amplitude": coef[:, 0], "offset": offset}
+
+    def jacobian(self, theta, coef, offset, t_scale, which):
+        ones = np.ones_like(offset)
+        return np.stack([-t_scale / theta[:, 0] ** 2, ones, ones], axis=1)
 
     def predict(self, t, params):
         t = np.asarray(t, dtype=float)
@@ -269,6 +284,21 @@ class Ramsey(Model):
         return {"T2_star": t_scale / theta[:, 0], "detuning": theta[:, 1] / t_scale,
                 "phase": np.arctan2(-coef[:, 1], coef[:, 0]),
                 "amplitude": np.hypot(coef[:, 0], coef[:, 1]), "offset": offset}
+
+    def jacobian(self, theta, coef, offset, t_scale, which):
+        # x = [rate, frequency, c, s, offset]; phase = atan2(-s, c), amplitude = hypot(c, s)
+        c, s = coef[:, 0], coef[:, 1]
+        r2 = c * c + s * s
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv2 = np.where(r2 > 0, 1.0 / r2, 0.0)  # zero amplitude: as central differences
+            inv = np.sqrt(inv2)
+        jac = np.zeros((offset.size, 5, 5))
+        jac[:, 0, 0] = -t_scale / theta[:, 0] ** 2
+        jac[:, 1, 1] = 1.0 / t_scale
+        jac[:, 2, 2], jac[:, 2, 3] = s * inv2, -c * inv2
+        jac[:, 3, 2], jac[:, 3, 3] = c * inv, s * inv
+        jac[:, 4, 4] = 1.0
+        return jac
 
     def predict(self, t, params):
         t = np.asarray(t, dtype=float)

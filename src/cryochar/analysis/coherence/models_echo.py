@@ -51,6 +51,11 @@ class Echo(Model):
     def free(self):
         return (True, self.exponent is None, self.fit_T1)
 
+    @property
+    def one_rate(self):
+        """With exponent 1 the envelope is ``exp(-t / T2_echo)``: one rate."""
+        return self.exponent == 1.0 and not self.fit_T1
+
     def block(self, rows, n_traces):
         if self.T1 is None or self.T1.ndim == 0 or self.T1.shape[0] != n_traces:
             return self

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from cryochar.analysis.coherence import exponential
 from cryochar.analysis.coherence.data import Batch, build, validate
 from cryochar.analysis.coherence.diagnostics import (
     at_bound,
@@ -62,13 +63,14 @@ def _critical(level: float, dof: np.ndarray, absolute: bool, redchi: np.ndarray)
 PROFILE_RESOLUTION = 1e-8
 
 
-def _interval(model, batch, theta, chi2, cov, scale, crit, lo, hi, free, profile):
+def _interval(batch, theta, cov, scale, crit, lo, hi, free, profile, limits):
     """Decay-time limits (s) and open-side masks from the rate interval.
 
     ``cov`` is the scaled covariance and ``crit`` the critical chi-square
     increase, both already multiplied by ``scale`` (1 or the reduced
     chi-square); ``se`` below is the unscaled standard error, so the Wald
-    half-width of the rate is ``sqrt(crit) * se``.
+    half-width of the rate is ``sqrt(crit) * se``. ``limits(sel, se, crit)``
+    computes the profile interval of the traces ``sel``.
     """
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.sqrt(cov[:, 0, 0] / scale) if free[0] else np.full(batch.m, np.nan)
@@ -79,9 +81,7 @@ def _interval(model, batch, theta, chi2, cov, scale, crit, lo, hi, free, profile
     use = profile & (crit > PROFILE_RESOLUTION * batch.syy)
     if np.any(use):
         sel = np.flatnonzero(use)
-        sub = batch.slice(sel) if sel.size < batch.m else batch
-        iv = profile_rate_interval(model, sub, theta[sel], chi2[sel], se[sel], crit[sel],
-                                   lo[sel], hi[sel], free)
+        iv = limits(sel, se[sel], crit[sel])
         g_low[sel], g_high[sel], open_low[sel], open_high[sel] = iv.low, iv.high, \
             iv.open_low, iv.open_high
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -90,8 +90,9 @@ def _interval(model, batch, theta, chi2, cov, scale, crit, lo, hi, free, profile
     return lower, upper, open_low, open_high
 
 
-def _residuals(model: Model, batch: Batch, theta, coef, offset) -> np.ndarray:
-    phi, _ = model.columns(batch.grid, theta)
+def _residuals(model: Model, batch: Batch, theta, coef, offset, phi=None) -> np.ndarray:
+    if phi is None:
+        phi, _ = model.columns(batch.grid, theta)
     r = batch.y - offset[:, None]
     for j, col in enumerate(phi):
         r -= coef[:, j:j + 1] * col
@@ -102,6 +103,23 @@ def _flag_bits(rules: list[tuple[np.ndarray, FitFlag]], flags: np.ndarray) -> np
     for mask, flag in rules:
         flags |= np.where(mask, int(flag), 0)
     return flags
+
+
+def _solve(model: Model, batch: Batch, start, lo, hi, max_iter: int, order: int = 2):
+    """The solver for ``model`` and, for a one-rate model, its :class:`.exponential.Sums`.
+
+    One-rate models are fitted on the closed-form 1-D chi-square; the others
+    by variable-projection Levenberg-Marquardt.
+    """
+    if model.one_rate:
+        data = exponential.Sums.of(batch)
+        sol = exponential.solve(batch, start[:, 0], lo[:, 0], hi[:, 0], max_iter, order, data)
+        if start.shape[1] > 1:  # the fixed parameters stay at their (clipped) start
+            theta = np.clip(start, lo, hi)
+            theta[:, 0] = sol.theta[:, 0]
+            sol.theta = theta
+        return sol, data
+    return solve(model, batch, start, lo, hi, model.free(), max_iter), None
 
 
 def _binomial_batch(model: Model, t, y, shots, scalar: bool, max_iter: int):
@@ -119,11 +137,28 @@ def _binomial_batch(model: Model, t, y, shots, scalar: bool, max_iter: int):
         batch = build(t, y, sigma, scalar)
         lo, hi = model.bounds(batch)
         start = model.guess(batch) if theta is None else theta
-        sol = solve(model, batch, start, lo, hi, model.free(), max_iter)
+        sol, data = _solve(model, batch, start, lo, hi, max_iter)
         theta = sol.theta
-        pred = batch.y - _residuals(model, batch, theta, sol.coef, sol.offset)
+        pred = batch.y - _residuals(model, batch, theta, sol.coef, sol.offset,
+                                    None if data is None else (sol.e,))
         sigma = binomial_sigma(np.clip(np.nan_to_num(pred, nan=0.5), 0.0, 1.0), shots)
     return build(t, y, sigma, scalar), theta
+
+
+def _limits(model: Model, batch: Batch, sol, data, lo, hi, free):
+    """``limits(sel, se, crit)`` for :func:`_interval`: the profile interval."""
+    def limits(sel: np.ndarray, se: np.ndarray, crit: np.ndarray):
+        full = sel.size == batch.m
+        if data is not None:
+            part = sol if full else exponential.ExpSolution(
+                sol.theta[sel], sol.coef[sel], sol.offset[sel], sol.chi2[sel], sol.converged[sel],
+                sol.iterations[sel], curv=tuple(c[sel] for c in sol.curv))
+            return exponential.profile_interval(data.rows(sel), part, crit, se, lo[sel, 0],
+                                                hi[sel, 0])
+        sub = batch if full else batch.slice(sel)
+        return profile_rate_interval(model, sub, sol.theta[sel], sol.chi2[sel], se, crit,
+                                     lo[sel], hi[sel], free)
+    return limits
 
 
 def _fit_block(model: Model, batch: Batch, level: float, max_iter: int, profile: bool,
@@ -134,12 +169,12 @@ def _fit_block(model: Model, batch: Batch, level: float, max_iter: int, profile:
     n_params = len(which) + model.n_columns + 1
     lo, hi = model.bounds(batch)
     start = model.guess(batch) if theta0 is None else theta0
-    sol = solve(model, batch, start, lo, hi, free, max_iter)
+    sol, data = _solve(model, batch, start, lo, hi, max_iter, 3 if profile else 2)
     theta, coef = model.canonical(sol.theta, sol.coef)
     normal = sol.normal
     if model.relabels:
         normal = evaluate(model, batch, np.arange(batch.m), theta, which).normal
-    r = _residuals(model, batch, theta, coef, sol.offset)
+    r = _residuals(model, batch, theta, coef, sol.offset, None if data is None else (sol.e,))
     chi2 = np.einsum("mn,mn->m", batch.w * r, r)
     dof = batch.n_valid - n_params
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -151,8 +186,9 @@ def _fit_block(model: Model, batch: Batch, level: float, max_iter: int, profile:
     finite_val = np.stack([np.isfinite(values[n]) for n in model.names], axis=1)
     stderr_ok = (np.isfinite(sd) | ~finite_val).all(axis=1)
     crit = _critical(level, dof, batch.absolute, redchi)
-    lower, upper, open_low, open_high = _interval(model, batch, theta, sol.chi2, cov, scale,
-                                                  crit, lo, hi, free, profile)
+    lower, upper, open_low, open_high = _interval(
+        batch, theta, cov, scale, crit, lo, hi, free, profile,
+        _limits(model, batch, sol, data, lo, hi, free))
     flags = _flag_bits([
         (dof < 1, FitFlag.TOO_FEW_POINTS),
         (~sol.converged, FitFlag.NOT_CONVERGED),

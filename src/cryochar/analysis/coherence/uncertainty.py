@@ -40,17 +40,10 @@ def _unpack(x: np.ndarray, theta: np.ndarray, which: tuple[int, ...],
     return th, x[:, q:q + k], x[:, q + k]
 
 
-def propagate(model: Model, theta: np.ndarray, coef: np.ndarray, offset: np.ndarray,
-              t_scale: np.ndarray, which: tuple[int, ...],
-              cov: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Reported parameters and their covariance ``(m, Q, Q)`` in SI units.
-
-    The order of the covariance axes is ``model.names``. Parameters that do
-    not depend on the fitted ones (a fixed T1) get zero variance.
-    """
+def _finite_difference(model: Model, theta, coef, offset, t_scale, which, cov) -> np.ndarray:
+    """Jacobian ``(m, Q, P)`` of the reported parameters by central differences."""
     k = coef.shape[1]
     x = np.concatenate([theta[:, list(which)], coef, offset[:, None]], axis=1)
-    values = model.physical(theta, coef, offset, t_scale)
     names = model.names
     sd = np.sqrt(np.abs(np.einsum("mii->mi", cov)))
     size = np.where(np.isfinite(sd), np.maximum(np.abs(x), sd), np.abs(x))
@@ -68,8 +61,26 @@ def propagate(model: Model, theta: np.ndarray, coef: np.ndarray, offset: np.ndar
                 if name in model.angles:
                     diff = (diff + np.pi) % (2 * np.pi) - np.pi
                 jac[:, j, i] = np.where(fp[name] == fm[name], 0.0, diff / (2 * h[:, i]))
-    cov_phys = np.einsum("mqi,mij,mpj->mqp", jac, cov, jac)
-    return values, cov_phys
+    return jac
+
+
+def propagate(model: Model, theta: np.ndarray, coef: np.ndarray, offset: np.ndarray,
+              t_scale: np.ndarray, which: tuple[int, ...],
+              cov: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Reported parameters and their covariance ``(m, Q, Q)`` in SI units.
+
+    The order of the covariance axes is ``model.names``. Parameters that do
+    not depend on the fitted ones (a fixed T1) get zero variance. The
+    Jacobian is the model's analytic one where it has one
+    (:meth:`~.models.Model.jacobian`), else central differences.
+    """
+    values = model.physical(theta, coef, offset, t_scale)
+    jac = model.jacobian(theta, coef, offset, t_scale, which)
+    if jac is None:
+        jac = _finite_difference(model, theta, coef, offset, t_scale, which, cov)
+    elif jac.ndim == 2:  # diagonal
+        return values, cov * jac[:, :, None] * jac[:, None, :]
+    return values, np.matmul(np.matmul(jac, cov), np.swapaxes(jac, 1, 2))
 
 
 __all__ = ["internal_covariance", "propagate"]

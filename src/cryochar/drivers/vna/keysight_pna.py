@@ -10,6 +10,7 @@ transfers data as little-endian REAL,64 IEEE 488.2 blocks through pyvisa.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,8 @@ from cryochar.core.config import SafetyLimits
 from cryochar.drivers.base import TRANSIENT, LimitValidator, ScpiInstrument
 
 S_PARAMETERS = ("S11", "S21", "S12", "S22")
+SWITCH_TERMS = ("a2/b2,1", "a1/b1,2")  # gamma_f, gamma_r in logical receiver notation
+_RECEIVER = re.compile(r"^(?:(?:[ab][12]|R[12]|A|B)/)?(?:[ab][12]|R[12]|A|B),[12]$")
 
 
 class PnaOptions(BaseModel):
@@ -94,27 +97,44 @@ class KeysightPNA(ScpiInstrument):
         return self._block(f"SENS{self.options.channel}:X?")
 
     def measure_s_parameters(self, names: Sequence[str] = ("S21",)) -> dict[str, np.ndarray]:
-        """Trigger one (averaged) sweep, wait for it, return the named S-parameters."""
+        """Trigger one (averaged) sweep, wait for it, return the named S-parameters (or raw
+        receiver parameters such as ``'a2/b2,1'``, see :meth:`_define`) as complex arrays."""
         ch = self.options.channel
         for parameter in names:
             self._define(parameter)
         self._sweep_and_wait()
         result = {}
         for parameter in names:
-            self.write(f"CALC{ch}:PAR:SEL 'cryochar_{parameter}'")
+            self.write(f"CALC{ch}:PAR:SEL '{self._name(parameter)}'")
             raw = self._block(f"CALC{ch}:DATA? SDATA")
             result[parameter] = raw[0::2] + 1j * raw[1::2]
         return result
 
+    def measure_switch_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """One sweep of the receiver ratios ``a2/b2`` (port 1 driving) and ``a1/b1`` (port 2
+        driving): the switch terms (gamma_f, gamma_r). Needs a transmissive path (thru)."""
+        data = self.measure_s_parameters(SWITCH_TERMS)
+        return data[SWITCH_TERMS[0]], data[SWITCH_TERMS[1]]
+
     # -- helpers --------------------------------------------------------------------
+    @staticmethod
+    def _name(parameter: str) -> str:
+        """Measurement name of an S-parameter or receiver parameter (``cryochar_a2_b2_1``)."""
+        if parameter.upper() in S_PARAMETERS:
+            return f"cryochar_{parameter.upper()}"
+        return "cryochar_" + re.sub(r"[/,]", "_", parameter)
+
     def _define(self, parameter: str) -> None:
-        parameter = parameter.upper()
-        if parameter not in S_PARAMETERS:
-            raise ValueError(f"unknown S-parameter {parameter!r}; use one of {S_PARAMETERS}")
-        if parameter not in self._defined:
+        """Define a measurement once: an S-parameter, or a receiver parameter such as
+        ``'a2/b2,1'`` (ratioed, logical or physical receivers) or ``'b2,1'`` (unratioed)."""
+        text = parameter.upper() if parameter.upper() in S_PARAMETERS else parameter
+        if text not in S_PARAMETERS and not _RECEIVER.fullmatch(text):
+            raise ValueError(f"unknown S-parameter {parameter!r}; use one of {S_PARAMETERS} "
+                             "or a receiver parameter such as 'a2/b2,1'")
+        if text not in self._defined:
             ch = self.options.channel
-            self.write_checked(f"CALC{ch}:PAR:DEF:EXT 'cryochar_{parameter}','{parameter}'")
-            self._defined.add(parameter)
+            self.write_checked(f"CALC{ch}:PAR:DEF:EXT '{self._name(text)}','{text}'")
+            self._defined.add(text)
 
     def _sweep_and_wait(self) -> None:
         averages = self.averages.get_latest() or 1

@@ -6,10 +6,21 @@ definition in both styles (``CALC:PAR:DEF:EXT``/``CALC:PAR:SEL`` and
 ASCII,0``, ``FORM:BORD NORM|SWAP``, ``CALC:DATA? SDATA|FDATA``,
 ``CALC:MEAS:DATA:SDATA?``, ``SENS:X?``). A sweep advances the testbed clock by
 the sweep time.
+
+Besides S-parameters, a measurement can be a receiver parameter as the PNA
+defines them: ratioed ``"<num>/<den>,<source port>"`` or unratioed
+``"<receiver>,<source port>"``, with receivers in logical notation (``a1``,
+``b1``, ``a2``, ``b2``: a = reference, b = test, digit = port) or by their
+physical names on a 2-port PNA-X (``R1`` = a1, ``A`` = b1, ``R2`` = a2,
+``B`` = b2). The switch terms are ``'a2/b2,1'`` and ``'a1/b1,2'``. Ratioed data
+are raw wave ratios; unratioed data are waves in sqrt(mW) (20 log10 |a1| is the
+source power in dBm). The catalog lists receiver parameters with ``_`` for the
+comma (``a2/b2_1``), as the manual describes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +38,30 @@ from cryochar.sim.servers.scpi import (
 )
 
 SWEEP_OVERHEAD = 0.005  # s per sweep, on top of points / IF bandwidth
+PHYSICAL_RECEIVERS = {"R1": "a1", "A": "b1", "R2": "a2", "B": "b2"}  # 2-port PNA-X
+_RECEIVER = re.compile(r"^(?:([^/,]+)/)?([^/,]+),([0-9]+)$")
+
+
+def receiver_parameter(text: str) -> tuple[str, str | None, int]:
+    """``(numerator, denominator or None, source port)`` of a receiver parameter, receivers in
+    logical notation; raises :class:`ScpiError` -224 for anything else."""
+    match = _RECEIVER.fullmatch(text.replace(" ", ""))
+    if not match:
+        raise ScpiError(-224, "Illegal parameter value")
+    ratioed, port = match.group(1) is not None, int(match.group(3))
+    numerator = _logical(match.group(1) if ratioed else match.group(2))
+    denominator = _logical(match.group(2)) if ratioed else None
+    if port not in (1, 2):
+        raise ScpiError(-224, "Illegal parameter value; source port must be 1 or 2")
+    return numerator, denominator, port
+
+
+def _logical(receiver: str) -> str:
+    if re.fullmatch(r"[ab][12]", receiver, re.IGNORECASE):
+        return receiver.lower()
+    if receiver.upper() in PHYSICAL_RECEIVERS:
+        return PHYSICAL_RECEIVERS[receiver.upper()]
+    raise ScpiError(-224, f"Illegal parameter value; no receiver {receiver!r}")
 
 
 @dataclass
@@ -62,6 +97,7 @@ class PnaDevice(ScpiDevice):
         self.identity = f"Keysight Technologies,{c.model},{c.serial},{c.firmware}"
         self.state = PnaState()
         self._last: dict[str, np.ndarray] | None = None
+        self._last_power = 0.0
         self._register_sense()
         self._register_calculate()
 
@@ -154,10 +190,15 @@ class PnaDevice(ScpiDevice):
 
     @staticmethod
     def _parameter(arg: str) -> str:
-        name = unquote(arg).upper()
-        if name not in S_PARAMETERS:
+        """An S-parameter (upper case) or a receiver parameter (spaces removed)."""
+        text = unquote(arg).strip()
+        name = text.upper().replace("_", "")
+        if name in S_PARAMETERS:
+            return name
+        if "," not in text:
             raise ScpiError(-224, "Illegal parameter value")
-        return name
+        receiver_parameter(text)
+        return text.replace(" ", "")
 
     def _define(self, _s, args) -> None:
         name, parameter = unquote(args[0]), self._parameter(args[1])
@@ -166,7 +207,7 @@ class PnaDevice(ScpiDevice):
 
     def _define_numbered(self, suffixes, args) -> None:
         number, parameter = suffixes[1], self._parameter(args[0])
-        name = f"CH1_{parameter}_{number}"
+        name = f"CH1_{re.sub(r'[/,]', '_', parameter)}_{number}"
         self.state.measurements[name] = parameter
         self.state.numbered[number] = name
         self.state.selected = name
@@ -194,7 +235,7 @@ class PnaDevice(ScpiDevice):
         self.state.selected = name
 
     def _catalog(self) -> str:
-        items = ",".join(f"{n},{p}" for n, p in self.state.measurements.items())
+        items = ",".join(f"{n},{p.replace(',', '_')}" for n, p in self.state.measurements.items())
         return f'"{items or "NO CATALOG"}"'
 
     def _data_selected(self, _s, args) -> bytes:
@@ -220,18 +261,29 @@ class PnaDevice(ScpiDevice):
         self.clock.advance(self._sweep_time())
         power = s.power_dbm if s.output else -200.0  # RF off: receivers see only noise
         self._last = self.physics.measure(self.frequencies(), power, s.if_bandwidth, averages)
+        self._last_power = power
 
     def _data(self, parameter: str, kind: str) -> bytes:
         if self._last is None:
             if self.state.sweep_mode != "CONT":
                 raise ScpiError(-221, "Settings conflict; no data, trigger a sweep")
             self._sweep()
-        trace = self._last[parameter]
+        trace = self._trace(parameter)
         if kind == "FDATA":
             return self._block(20 * np.log10(np.abs(trace)))
         interleaved = np.empty(2 * trace.size)
         interleaved[0::2], interleaved[1::2] = trace.real, trace.imag
         return self._block(interleaved)
+
+    def _trace(self, parameter: str) -> np.ndarray:
+        """Complex data of an S-parameter or receiver parameter from the last sweep."""
+        if parameter in S_PARAMETERS:
+            return self._last[parameter]
+        numerator, denominator, port = receiver_parameter(parameter)
+        wave = self._last[f"{numerator},{port}"]
+        if denominator is not None:
+            return wave / self._last[f"{denominator},{port}"]
+        return wave * 10 ** (self._last_power / 20)  # sqrt(mW)
 
     def _block(self, values: np.ndarray) -> bytes:
         return ieee_block(values, self.state.data_format, self.state.byte_order)

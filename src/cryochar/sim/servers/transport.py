@@ -123,7 +123,7 @@ class ServerHost:
         """Whether a new line client may stay: a device's optional ``max_clients`` is
         honoured (after a short grace for a client that is just hanging up)."""
         limit = getattr(served.device, "max_clients", None)
-        for _ in range(20):
+        for _ in range(5):  # 50 ms
             if limit is None or len(served.writers) < limit:
                 return True
             await asyncio.sleep(0.01)
