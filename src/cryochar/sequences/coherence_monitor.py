@@ -18,20 +18,8 @@ from cryochar.analysis.coherence import analyse_series, fit_echo, fit_ramsey, fi
 from cryochar.core.units import Duration, Frequency
 from cryochar.drivers.protocols import QubitController, TemperatureController
 from cryochar.sequences.base import Sequence
+from cryochar.sequences.qubit_common import Delays
 from cryochar.storage import Layout, RunWriter, Variable
-
-
-class Delays(BaseModel):
-    """A linear delay grid from ``min_delay`` to ``max_delay`` (s) with ``points`` points."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    max_delay: Duration = Field(gt=0, le=1.0)
-    min_delay: Duration = Field(0.0, ge=0)
-    points: int = Field(41, ge=8, le=2001)
-
-    def grid(self) -> np.ndarray:
-        """The delays, s."""
-        return np.linspace(self.min_delay, self.max_delay, self.points)
 
 
 class Parameters(BaseModel):
