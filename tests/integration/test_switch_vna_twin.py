@@ -85,7 +85,7 @@ def test_a_missed_actuation_is_caught_by_the_read_back_and_a_retry_recovers():
         switch, vna = connect(twin, "flaky")
         try:
             failures = 0
-            for attempt in range(20):
+            for _ in range(20):
                 try:
                     switch.select(1, "short")
                     break
@@ -95,7 +95,7 @@ def test_a_missed_actuation_is_caught_by_the_read_back_and_a_retry_recovers():
                     assert switch.position(1) == 5  # still on the DUT
             assert failures >= 1, "seed 3 should miss at least one pulse"
             assert switch.position(1) == 1 and twin.switches.positions[1] == 1
-            assert switch.actuation_count(1) == attempt + 1
+            assert switch.actuation_count(1) == failures + 1
         finally:
             switch.close()
             vna.close()

@@ -131,7 +131,8 @@ class Twin:
 
     # -- ground truth -----------------------------------------------------------------
     def expected_s(self, frequency: np.ndarray) -> np.ndarray:
-        """Noise-free S-matrix the VNA measures (DUT behind error boxes), shape (n, 2, 2)."""
+        """Noise-free raw S-matrix the VNA measures now (error boxes, the switch paths and
+        whatever the switches select, switch terms included), shape (n, 2, 2)."""
         return self.vna.expected(np.asarray(frequency, dtype=float))
 
     def dut_s(self, frequency: np.ndarray) -> np.ndarray:

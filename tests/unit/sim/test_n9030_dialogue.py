@@ -161,6 +161,7 @@ def test_noise_source_drive_switches_the_diode():
             assert sa.query(":SOUR:NOIS:STAT?") == "0" and not twin.noise_chain.diode.on
             assert 1.0 < hot - cold < 3.0  # ~1 K hot over ~2.5 K system + 0.2 K cold
             sa.send(":SOUR:NOIS:STAT ON;*RST")
+            assert sa.query(":SOUR:NOIS:STAT?") == "0"
             assert not twin.noise_chain.diode.on  # *RST switches the drive off
         finally:
             sa.close()

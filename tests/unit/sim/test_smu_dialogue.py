@@ -30,8 +30,10 @@ def test_2450_sources_voltage_and_reads_the_junction_current(twin: Twin, smu: Ra
     assert smu.query("*IDN?") == "KEITHLEY INSTRUMENTS,MODEL 2450,04400001,1.7.12b"
     assert smu.query(":OUTP?") == "0"  # nothing is sourced at power-up
     smu.send(':SOUR:FUNC VOLT;:SOUR:VOLT 1e-3;:SOUR:VOLT:ILIM 1e-3;:SENS:FUNC "CURR"')
+    assert smu.query(":OUTP?") == "0"  # a query: the settings above are applied
     assert twin.noise_chain.sntj.voltage == 0.0  # output still off
     smu.send(":OUTP ON")
+    assert smu.query(":OUTP?") == "1"
     assert twin.noise_chain.sntj.voltage == pytest.approx(1e-3)
     assert float(smu.query(":READ?")) == pytest.approx(1e-3 / R, rel=1e-4)
     assert float(smu.query(":SOUR:VOLT?")) == 1e-3
@@ -40,8 +42,8 @@ def test_2450_sources_voltage_and_reads_the_junction_current(twin: Twin, smu: Ra
     smu.send(":SOUR:VOLT -2 mV")
     assert float(smu.query(":MEAS:CURR?")) == pytest.approx(-2e-3 / R, rel=1e-4)
     smu.send(":OUTP OFF")
-    assert twin.noise_chain.sntj.voltage == 0.0
     assert smu.query("SYST:ERR?") == '0,"No error"'
+    assert twin.noise_chain.sntj.voltage == 0.0
 
 
 def test_compliance_clamps_the_current(twin: Twin, smu: RawClient):
@@ -53,7 +55,7 @@ def test_compliance_clamps_the_current(twin: Twin, smu: RawClient):
 
 def test_current_source_mode_with_voltage_limit(twin: Twin, smu: RawClient):
     smu.send(":SOUR:FUNC CURR;:SOUR:CURR 10e-6;:SOUR:CURR:VLIM 1;:OUTP ON")
-    assert smu.query(":SOUR:FUNC?") == "CURR"
+    assert smu.query(":SOUR:FUNC?") == "CURR"  # also: the settings are applied
     assert twin.noise_chain.sntj.voltage == pytest.approx(10e-6 * R)
 
 

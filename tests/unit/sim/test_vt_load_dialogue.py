@@ -44,12 +44,14 @@ def test_closed_loop_holds_the_load_at_the_setpoint(twin: Twin, ls336: RawClient
     power = twin.noise_chain.vt_load.heater_power
     assert float(ls336.query("HTR? 1")) == pytest.approx(100 * power / 5e-3, rel=1e-3)
     ls336.send("RANGE 1,0")  # heater off: back to the bath
+    assert ls336.query("RANGE? 1") == "0"  # applied before the clock moves on
     twin.clock.advance(900)
     assert float(ls336.query("KRDG? A")) == pytest.approx(0.010, rel=0.01)
 
 
 def test_range_limits_the_power(twin: Twin, ls336: RawClient):
     ls336.send("HTRSET 1,2,0,0.01,2;OUTMODE 1,1,1,0;SETP 1,4.0;RANGE 1,1")  # low: 50 uW
+    assert ls336.query("RANGE? 1") == "1"  # applied before the clock moves on
     twin.clock.advance(900)
     assert twin.noise_chain.vt_load.heater_power == pytest.approx(50e-6)
     assert float(ls336.query("KRDG? A")) < 1.2  # sqrt(2 P / g) = 1.1 K, short of 4 K

@@ -52,8 +52,7 @@ MAX_ROOT_ITER = 30
 class Sums:
     """Per-block data for the sums: ``tau`` ``(1, n)`` or ``(m, n)``, weights
     ``w`` (None: all 1), ``wyc = w * (y - ybar)``, powers ``tau^p`` (p = 1..3,
-    each ``(1, n)`` or ``(m, n)``), ``sw``, ``ybar``, ``syy`` and, on uniform
-    grids starting at ``tau >= 0``, the grid's ``start`` and ``step``."""
+    each ``(1, n)`` or ``(m, n)``), and ``sw``, ``ybar``, ``syy``."""
 
     tau: np.ndarray
     w: np.ndarray | None
@@ -62,49 +61,29 @@ class Sums:
     sw: np.ndarray
     ybar: np.ndarray
     syy: np.ndarray
-    start: np.ndarray | None = None
-    step: np.ndarray | None = None
 
     @classmethod
     def of(cls, batch: Batch) -> Sums:
-        tau, grid = batch.tau, batch.grid
+        tau = batch.tau
         w = None if batch.unit_weights else batch.w
         powers = [tau, tau * tau, tau * tau * tau]
-        uniform = grid.start is not None and bool(np.all(grid.start >= 0))
-        return cls(tau, w, batch.wyc, powers, batch.sw, batch.ybar, batch.syy,
-                   grid.start if uniform else None, grid.step if uniform else None)
+        return cls(tau, w, batch.wyc, powers, batch.sw, batch.ybar, batch.syy)
 
     def rows(self, idx: np.ndarray) -> Sums:
         """The data of traces ``idx`` (gathered)."""
         if idx.size == self.wyc.shape[0]:
             return self
         if self.tau.shape[0] == 1:
-            tau, powers, start, step = self.tau, self.powers, self.start, self.step
+            tau, powers = self.tau, self.powers
         else:
             tau, powers = self.tau[idx], [p[idx] for p in self.powers]
-            start, step = (None, None) if self.start is None else (self.start[idx], self.step[idx])
         return Sums(tau, None if self.w is None else self.w[idx], self.wyc[idx], powers,
-                    self.sw[idx], self.ybar[idx], self.syy[idx], start, step)
+                    self.sw[idx], self.ybar[idx], self.syy[idx])
 
     def decay(self, k: np.ndarray) -> np.ndarray:
-        """``exp(-k tau)`` ``(m, n)``.
-
-        On a uniform grid ``tau = start + step (B j + l)`` it is the product of
-        ``exp(-k (start + step B j))`` and ``exp(-k step l)`` (baby-step
-        giant-step): two small exponentials and one multiplication per point
-        instead of an exponential, within a few ulp.
-        """
-        if self.start is None:
-            x = np.multiply(k[:, None], self.tau)
-            return np.exp(np.negative(x, out=x), out=x)
-        n = self.tau.shape[1]
-        B = _block_length(n)
-        nb = -(-n // B)
-        ks = k * self.step
-        small = np.exp(np.multiply.outer(-ks, np.arange(B, dtype=float)))
-        big = np.exp(-(k * self.start)[:, None] - np.multiply.outer(ks * B, np.arange(nb)))
-        e = np.multiply(big[:, :, None], small[:, None, :]).reshape(k.size, nb * B)
-        return e if nb * B == n else e[:, :n]
+        """``exp(-k tau)`` ``(m, n)``."""
+        x = np.multiply(k[:, None], self.tau)
+        return np.exp(np.negative(x, out=x), out=x)
 
     def reduce(self, a: np.ndarray, order: int) -> np.ndarray:
         """``sum a tau^p`` for ``p = 0..order``, shape ``(m, order + 1)``.
@@ -113,20 +92,10 @@ class Sums:
         position in the batch, and results must not depend on the blocking.
         """
         out = np.empty((a.shape[0], order + 1))
-        out[:, 0] = a.sum(axis=1)
+        out[:, 0] = np.einsum("mn->m", a)
         for p in range(1, order + 1):
             out[:, p] = np.einsum("mn,mn->m", a, np.broadcast_to(self.powers[p - 1], a.shape))
         return out
-
-
-def _block_length(n: int) -> int:
-    """Baby-step length for :meth:`Sums.decay`: a divisor of ``n`` near
-    ``sqrt(n)`` when there is one (no padding), else ``ceil(sqrt(n))``."""
-    root = int(np.ceil(np.sqrt(n)))
-    for b in range(root, min(2 * root, n) + 1):
-        if n % b == 0:
-            return b
-    return root
 
 
 @dataclass

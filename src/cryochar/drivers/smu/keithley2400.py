@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from qcodes.validators import Enum, Numbers
 
@@ -28,6 +29,14 @@ MAX_VOLTAGE = 210.0  # V, source range of the 2400 and 2450
 MAX_CURRENT = 1.05  # A
 COMPLIANCE = {"2400": ":SENS:CURR:PROT", "2450": ":SOUR:VOLT:ILIM"}
 
+
+
+def _number(value: float) -> str:
+    """A number as SCPI text: integers as integers, others as ``repr`` of a plain float
+    (``repr`` of a numpy scalar prints its type: ``np.float64(0.5)``)."""
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return repr(float(value))
 
 class Keithley2400Options(BaseModel):
     """Station ``options`` of a Keithley 2400/2450."""
@@ -91,7 +100,7 @@ class Keithley2400(ScpiInstrument):
         self.connect_message()
 
     def _checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                 formatter=repr) -> None:
+                 formatter=_number) -> None:
         self.add_parameter(
             name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
             set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))

@@ -31,6 +31,14 @@ DETECTORS = ("AVER", "NORM", "POS", "SAMP", "NEG")
 AVERAGE_TYPES = ("RMS", "LOG", "SCAL")
 
 
+
+def _number(value: float) -> str:
+    """A number as SCPI text: integers as integers, others as ``repr`` of a plain float
+    (``repr`` of a numpy scalar prints its type: ``np.float64(0.5)``)."""
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return repr(float(value))
+
 class N9030Options(BaseModel):
     """Station ``options`` of an N9030 analyser."""
 
@@ -88,7 +96,7 @@ class KeysightN9030(ScpiInstrument):
         self.connect_message()
 
     def _checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                 formatter=repr) -> None:
+                 formatter=_number) -> None:
         self.add_parameter(
             name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
             set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))

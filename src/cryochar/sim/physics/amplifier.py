@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.constants import h, k
 
+from cryochar.analysis.noise import callen_welton_temperature
 from cryochar.sim.clock import SimClock
 from cryochar.sim.config import AmplifierConfig, TwinConfig
 from cryochar.sim.physics.noise_sources import (
@@ -29,7 +30,6 @@ from cryochar.sim.physics.noise_sources import (
     ShotNoiseJunction,
     StageTemperature,
     VariableTemperatureLoad,
-    callen_welton_temperature,
 )
 
 BAND_POINTS = 257  # frequency grid of the compression integral

@@ -1,5 +1,8 @@
 """Noise sources of the amplifier-noise bench and what they deliver, in K.
 
+The Callen-Welton and SNTJ formulas are those of :mod:`cryochar.analysis.noise`
+(the twin and the analysis share one implementation of PHYSICS.md).
+
 Every source is described by the Callen-Welton noise temperature it delivers
 into a matched line at its output (PHYSICS.md, Amplifier noise):
 
@@ -22,8 +25,8 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-from scipy.constants import e, h, k
 
+from cryochar.analysis.noise import callen_welton_temperature, sntj_noise_temperature
 from cryochar.sim.clock import SimClock
 from cryochar.sim.config import DiodeConfig, SntjConfig, VtLoadConfig
 from cryochar.sim.physics.fridge import STAGES
@@ -32,37 +35,6 @@ T0 = 290.0  # K, reference temperature of excess noise ratios
 Z0 = 50.0  # ohm, line impedance
 StageTemperature = Callable[[str], float]
 """Physical temperature, K, of a fridge stage by name (the fridge model's ``temperature``)."""
-
-
-def callen_welton_temperature(frequency: np.ndarray | float, temperature: np.ndarray | float,
-                              ) -> np.ndarray:
-    """Callen-Welton temperature ``(h f / 2k) coth(h f / 2 k T)``, K.
-
-    ``frequency`` in Hz (sign ignored), ``temperature`` in K (>= 0); broadcast.
-    Exactly ``h f / 2k`` at T = 0 and ``T`` at f = 0. Same formula and signature
-    as ``cryochar.analysis.noise.callen_welton_temperature``.
-    """
-    f, t = np.broadcast_arrays(np.abs(np.asarray(frequency, dtype=float)),
-                               np.asarray(temperature, dtype=float))
-    half = h * f / (2 * k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.where(t > 0, half / np.where(t > 0, t, 1.0), np.inf)
-        quantum = half / np.tanh(x)
-        classical = t * (1.0 + x * x / 3.0)  # t x coth x, series below x = 1e-4
-    return np.where(x < 1e-4, classical, quantum)
-
-
-def sntj_temperature(voltage: np.ndarray | float, frequency: np.ndarray | float,
-                     temperature: float) -> np.ndarray:
-    """Noise temperature, K, of a shot-noise junction biased at ``voltage`` V.
-
-    ``[T_CW(eV/h + f, T) + T_CW(eV/h - f, T)] / 2``: ``T_CW(f, T)`` at zero bias,
-    slope ``e / 2k`` (5.80 K/mV) at large bias.
-    """
-    shift = e * np.asarray(voltage, dtype=float) / h
-    f = np.asarray(frequency, dtype=float)
-    return 0.5 * (callen_welton_temperature(shift + f, temperature)
-                  + callen_welton_temperature(shift - f, temperature))
 
 
 def attenuate(temperature_in: np.ndarray, frequency: np.ndarray, loss_db: float,
@@ -182,7 +154,7 @@ class ShotNoiseJunction:
         the line's own thermal noise (stage temperature) reflected back."""
         t = self.junction_temperature()
         eta = self.coupling()
-        return (eta * sntj_temperature(self.voltage, frequency, t)
+        return (eta * sntj_noise_temperature(self.voltage, frequency, t)
                 + (1 - eta) * callen_welton_temperature(frequency, t))
 
 
@@ -221,8 +193,6 @@ __all__ = [
     "ShotNoiseJunction",
     "VariableTemperatureLoad",
     "attenuate",
-    "callen_welton_temperature",
     "diode_hot_temperature",
     "enr_db",
-    "sntj_temperature",
 ]
