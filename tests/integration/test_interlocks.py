@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,15 @@ instruments:
 """
 
 
+def _hold_lock_in_another_process(address: str) -> subprocess.Popen:
+    code = ("import sys, time\nfrom cryochar.core.locks import instrument_lock\n"
+            f"with instrument_lock({address!r}, 'vna'):\n"
+            "    print('held', flush=True)\n    time.sleep(60)\n")
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def test_an_instrument_in_use_refuses_a_second_run(tmp_path: Path):
     with Twin(load_testbed().model) as twin:
         station = tmp_path / "lab.yaml"
@@ -28,9 +39,13 @@ def test_an_instrument_in_use_refuses_a_second_run(tmp_path: Path):
         pna = twin.devices["vna"]
         original = pna.handle
         pna.handle = lambda line: (seen.append(line), original(line))[1]
-        with instrument_lock(twin.addresses["vna"], "vna"), \
-                pytest.raises(InstrumentBusy) as info:
-            api.run("s21_sweep", station=station, overrides={"mxc_temperatures": None})
+        holder = _hold_lock_in_another_process(twin.addresses["vna"])
+        try:
+            with pytest.raises(InstrumentBusy) as info:
+                api.run("s21_sweep", station=station, overrides={"mxc_temperatures": None})
+        finally:
+            holder.kill()
+            holder.wait(10)
         assert "in use by process" in info.value.one_line()
         assert "no command sent" in info.value.message
         assert seen == []
@@ -55,3 +70,17 @@ def test_mxc_excursion_pauses_the_run_until_it_recovers():
 
     gap = np.diff(run.data.time.values).max() / np.timedelta64(1, "s")
     assert gap > 100  # a pause, where points are otherwise ~10 s apart
+
+
+def test_locks_are_reentrant_within_a_process_but_exclusive_across(tmp_path: Path):
+    address = "TCPIP0::127.0.0.1::1::SOCKET"
+    with instrument_lock(address, "analyser"), instrument_lock(address, "noise_diode"):
+        probe = ("from cryochar.core.locks import instrument_lock\n"
+                 "try:\n"
+                 f"    with instrument_lock({address!r}, 'other'): print('free')\n"
+                 "except Exception as exc: print(type(exc).__name__)\n")
+        other = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                               timeout=60)
+        assert other.stdout.strip() == "InstrumentBusy"
+    with instrument_lock(address, "again"):  # released: free again
+        pass

@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,10 +35,35 @@ def lock_dir() -> Path:
     return folder
 
 
+_HELD: dict[str, int] = {}  # lock key -> holders in this process
+_HELD_GUARD = threading.Lock()
+
+
 @contextlib.contextmanager
 def instrument_lock(address: str, name: str) -> Iterator[None]:
-    """Hold the lock of ``address`` for the duration; raise InstrumentBusy if taken."""
+    """Hold the lock of ``address`` for the duration; raise InstrumentBusy if another
+    process holds it. Re-entrant within a process: instruments sharing an address in
+    one run (a noise diode driven through its analyser) do not block each other."""
     key = hashlib.sha1(address.strip().lower().encode()).hexdigest()[:16]
+    with _HELD_GUARD:
+        if _HELD.get(key):
+            _HELD[key] += 1
+            reentered = True
+        else:
+            reentered = False
+    if reentered:
+        try:
+            yield
+        finally:
+            with _HELD_GUARD:
+                _HELD[key] -= 1
+        return
+    with _exclusive(key, address, name):
+        yield
+
+
+@contextlib.contextmanager
+def _exclusive(key: str, address: str, name: str) -> Iterator[None]:
     path = lock_dir() / f"{key}.lock"
     handle = path.open("a+", encoding="utf-8")
     try:
@@ -53,7 +79,13 @@ def instrument_lock(address: str, name: str) -> Iterator[None]:
                                  "instrument": name, "address": address,
                                  "since": time.strftime("%Y-%m-%dT%H:%M:%S")}))
         handle.flush()
-        yield
+        with _HELD_GUARD:
+            _HELD[key] = 1
+        try:
+            yield
+        finally:
+            with _HELD_GUARD:
+                _HELD.pop(key, None)
     finally:
         handle.close()  # closing the file releases the lock
 
