@@ -12,7 +12,7 @@ import pytest
 from scipy.constants import e, h, k
 
 from cryochar.core.config import load_station
-from cryochar.drivers import DRIVERS, check_station, connect
+from cryochar.drivers import check_station, connect
 from cryochar.sim import Twin, load_testbed
 
 pytestmark = pytest.mark.integration
@@ -103,36 +103,29 @@ def test_sntj_bias_sweep_calibrates_the_gain_absolutely():
 
 
 def test_diode_y_factor_through_the_analysers_28_v_drive():
-    with bench(["spectrum_analyser"], **{"twin.noise_source.kind": "diode"}) as (
-            twin, instruments):
-        analyser = instruments["spectrum_analyser"]
-        station = load_station("instruments/sim.yaml").model
-        options = check_station(station, "instruments/sim.yaml")["noise_diode"]
-        diode = DRIVERS["diode_346"].load()("diode_twin", options=options, analyser=analyser)
-        try:
-            f = np.array(FREQUENCIES)
-            powers = {}
-            for state in (True, False):
-                diode.set_on(state)
-                powers[state] = np.array([analyser.noise_power(fc, BANDWIDTH, RBW,
-                                                               averages=400)
-                                          for fc in FREQUENCIES])
-            # the diode's temperatures, referred down the input line to the DUT's source plane
-            stages = twin.stage_temperatures()
-            line = twin.config.twin.noise_source.diode.attenuators
-            hot, cold = diode.hot_temperature(f), np.full(f.shape, diode.cold_temperature())
-            for stage in ("pt1", "pt2", "still", "cold_plate", "mxc"):
-                if stage in line:
-                    a = 10 ** (line[stage] / 10)
-                    hot = hot / a + (1 - 1 / a) * t_cw(f, stages[stage])
-                    cold = cold / a + (1 - 1 / a) * t_cw(f, stages[stage])
-            gain, t_sys = y_factor(powers[True], powers[False], hot, cold)
-            truth = twin.amplifier_truth(f)
-            np.testing.assert_allclose(10 * np.log10(gain), truth["system_gain_db"], atol=0.1)
-            np.testing.assert_allclose(t_sys, truth["system_noise_temperature"], rtol=0.05)
-            assert not twin.noise_chain.diode.on
-        finally:
-            diode.close()
+    names = ["spectrum_analyser", "noise_diode"]  # the diode shares the analyser's address
+    with bench(names, **{"twin.noise_source.kind": "diode"}) as (twin, instruments):
+        analyser, diode = instruments["spectrum_analyser"], instruments["noise_diode"]
+        f = np.array(FREQUENCIES)
+        powers = {}
+        for state in (True, False):
+            diode.set_on(state)
+            powers[state] = np.array([analyser.noise_power(fc, BANDWIDTH, RBW, averages=400)
+                                      for fc in FREQUENCIES])
+        # the diode's temperatures, referred down the input line to the DUT's source plane
+        stages = twin.stage_temperatures()
+        line = twin.config.twin.noise_source.diode.attenuators
+        hot, cold = diode.hot_temperature(f), np.full(f.shape, diode.cold_temperature())
+        for stage in ("pt1", "pt2", "still", "cold_plate", "mxc"):  # warm to cold
+            if stage in line:
+                a = 10 ** (line[stage] / 10)
+                hot = hot / a + (1 - 1 / a) * t_cw(f, stages[stage])
+                cold = cold / a + (1 - 1 / a) * t_cw(f, stages[stage])
+        gain, t_sys = y_factor(powers[True], powers[False], hot, cold)
+        truth = twin.amplifier_truth(f)
+        np.testing.assert_allclose(10 * np.log10(gain), truth["system_gain_db"], atol=0.1)
+        np.testing.assert_allclose(t_sys, truth["system_noise_temperature"], rtol=0.05)
+        assert not twin.noise_chain.diode.on
 
 
 def test_every_noise_bench_entry_of_the_station_connects():

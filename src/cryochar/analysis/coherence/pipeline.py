@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from cryochar.analysis.coherence import exponential
+from cryochar.analysis.coherence import exponential, rate_profile
 from cryochar.analysis.coherence.data import Batch, build, validate
 from cryochar.analysis.coherence.diagnostics import (
     at_bound,
@@ -105,7 +105,7 @@ def _flag_bits(rules: list[tuple[np.ndarray, FitFlag]], flags: np.ndarray) -> np
     return flags
 
 
-def _solve(model: Model, batch: Batch, start, lo, hi, max_iter: int, order: int = 2):
+def _solve(model: Model, batch: Batch, start, lo, hi, max_iter: int):
     """The solver for ``model`` and, for a one-rate model, its :class:`.exponential.Sums`.
 
     One-rate models are fitted on the closed-form 1-D chi-square; the others
@@ -113,7 +113,7 @@ def _solve(model: Model, batch: Batch, start, lo, hi, max_iter: int, order: int 
     """
     if model.one_rate:
         data = exponential.Sums.of(batch)
-        sol = exponential.solve(batch, start[:, 0], lo[:, 0], hi[:, 0], max_iter, order, data)
+        sol = exponential.solve(batch, start[:, 0], lo[:, 0], hi[:, 0], max_iter, data)
         if start.shape[1] > 1:  # the fixed parameters stay at their (clipped) start
             theta = np.clip(start, lo, hi)
             theta[:, 0] = sol.theta[:, 0]
@@ -152,9 +152,10 @@ def _limits(model: Model, batch: Batch, sol, data, lo, hi, free):
         if data is not None:
             part = sol if full else exponential.ExpSolution(
                 sol.theta[sel], sol.coef[sel], sol.offset[sel], sol.chi2[sel], sol.converged[sel],
-                sol.iterations[sel], curv=tuple(c[sel] for c in sol.curv))
-            return exponential.profile_interval(data.rows(sel), part, crit, se, lo[sel, 0],
-                                                hi[sel, 0])
+                sol.iterations[sel], curv=tuple(c[sel] for c in sol.curv),
+                model=sol.model.take(sel))
+            return rate_profile.profile_interval(data.rows(sel), part, crit, se, lo[sel, 0],
+                                                 hi[sel, 0])
         sub = batch if full else batch.slice(sel)
         return profile_rate_interval(model, sub, sol.theta[sel], sol.chi2[sel], se, crit,
                                      lo[sel], hi[sel], free)
@@ -169,7 +170,7 @@ def _fit_block(model: Model, batch: Batch, level: float, max_iter: int, profile:
     n_params = len(which) + model.n_columns + 1
     lo, hi = model.bounds(batch)
     start = model.guess(batch) if theta0 is None else theta0
-    sol, data = _solve(model, batch, start, lo, hi, max_iter, 3 if profile else 2)
+    sol, data = _solve(model, batch, start, lo, hi, max_iter)
     theta, coef = model.canonical(sol.theta, sol.coef)
     normal = sol.normal
     if model.relabels:

@@ -10,6 +10,7 @@ transfers data as little-endian REAL,64 IEEE 488.2 blocks through pyvisa.
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -66,7 +67,8 @@ class KeysightPNA(ScpiInstrument):
         self.connect_message()
 
     def _add_checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                     formatter=repr) -> None:
+                     formatter=None) -> None:
+        formatter = formatter or _scpi_number
         self.add_parameter(
             name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
             set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))
@@ -152,6 +154,14 @@ class KeysightPNA(ScpiInstrument):
         return self.recover(query, lambda: self.visa_handle.query_binary_values(
             query, datatype="d", is_big_endian=False, container=np.array),
             transient=(*TRANSIENT, ValueError))
+
+
+def _scpi_number(value: Any) -> str:
+    """A number as SCPI text: Python ``repr`` of a plain int or float (a numpy scalar's
+    repr is ``np.float64(...)``, which an instrument rejects)."""
+    if isinstance(value, numbers.Integral):
+        return repr(int(value))
+    return repr(float(value))
 
 
 __all__ = ["KeysightPNA", "PnaOptions"]
