@@ -9,7 +9,7 @@ import pkgutil
 from cryochar.core.errors import ConfigError
 from cryochar.sequences.base import RunContext, Sequence
 
-_NOT_SEQUENCES = {"base", "runner", "waits", "qubit_common"}
+_NOT_SEQUENCES = {"base", "runner", "waits", "qubit_common", "amplifier_chain"}
 
 
 def available() -> list[str]:
