@@ -18,6 +18,7 @@ from typing import Any
 from cryochar.core.errors import (
     CommunicationError,
     CryocharError,
+    InstrumentError,
     InstrumentTimeout,
     InterlockError,
     SequenceAborted,
@@ -104,15 +105,25 @@ def _hold_while_unsafe(sequence: Sequence, counts: Counter[str]) -> None:
 
 def _measure_with_retries(sequence: Sequence, index: int, point: dict[str, Any],
                           retried: Counter[str]) -> dict[str, Any]:
-    """Measure a point; on a transient instrument fault wait, then measure it again."""
+    """Measure a point; on a transient instrument fault wait, then measure it again.
+
+    Timeouts, garbled replies and dropped connections get up to MAX_ATTEMPTS; an
+    error the instrument itself reported gets one more attempt (a stale or spurious
+    error-queue entry), then the run stops safely with it.
+    """
     delay = FIRST_BACKOFF
+    reported = 0
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return sequence.measure(index, point)
-        except TRANSIENT as exc:
-            if attempt == MAX_ATTEMPTS:
+        except InterlockError:
+            raise
+        except (*TRANSIENT, InstrumentError) as exc:
+            transient = isinstance(exc, TRANSIENT)
+            reported += not transient
+            if attempt == MAX_ATTEMPTS or reported > 1:
                 raise
-            retried[exc.kind] += 1
+            retried[exc.kind if transient else "instrument_error"] += 1
             sequence.ctx.log(f"point {index}: {exc.one_line()}; measuring it again "
                              f"(attempt {attempt + 1} of {MAX_ATTEMPTS})")
             sequence.ctx.sleep(delay)

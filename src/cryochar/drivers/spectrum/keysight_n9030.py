@@ -133,7 +133,7 @@ class KeysightN9030(ScpiInstrument):
         self.channel_averages(averages)
         self.channel_averaging(averages > 1)
         sweep = float(self.ask(":SENS:CHP:SWE:TIME?"))
-        power_dbm, _density = self._read(":READ:CHP?", sweep * averages)
+        power_dbm, _density = self._read(":READ:CHP?", sweep * averages, count=2)
         return float(_dbm_to_watt(power_dbm))
 
     def set_noise_source_drive(self, on: bool) -> None:
@@ -149,15 +149,22 @@ class KeysightN9030(ScpiInstrument):
             self.write_checked(f":CONF:{measurement}:NDEF")
         self._measurement = measurement
 
-    def _read(self, query: str, expected: float) -> np.ndarray:
+    def _read(self, query: str, expected: float, count: int | None = None) -> np.ndarray:
         """Run a measurement query and read its REAL,64 block, the I/O timeout extended
-        past the expected measurement time ``expected`` s."""
+        past the expected measurement time ``expected`` s. A block of the wrong length
+        (``count`` values expected) is a garbled reply: reconnect and query again once."""
+
+        def read() -> np.ndarray:
+            values = self.visa_handle.query_binary_values(
+                query, datatype="d", is_big_endian=False, container=np.array)
+            if count is not None and values.size != count:
+                raise ValueError(f"{values.size} values where {count} were expected")
+            return values
+
         saved = self.visa_handle.timeout
         self.visa_handle.timeout = saved + 1500 * expected  # ms
         try:
-            return self.recover(query, lambda: self.visa_handle.query_binary_values(
-                query, datatype="d", is_big_endian=False, container=np.array),
-                transient=(*TRANSIENT, ValueError))
+            return self.recover(query, read, transient=(*TRANSIENT, ValueError))
         finally:
             self.visa_handle.timeout = saved
 
