@@ -12,6 +12,7 @@ import pytest
 
 from cryochar.sim import Twin, load_testbed
 
+pytest_plugins = ["pytester"]
 REPO = Path(__file__).resolve().parent.parent
 BAD = REPO / "tests" / "data" / "bad"
 
