@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from cryochar.core import provenance
 from cryochar.core.clock import WallClock
 from cryochar.core.config import Loaded, RecipeConfig, StationConfig
+from cryochar.core.errors import ReadingDropout
 from cryochar.core.paths import catalog_path, runs_dir
 from cryochar.drivers import TemperatureController, connect
 from cryochar.sequences.base import RunContext, Sequence
@@ -134,15 +135,21 @@ def _interlock(prepared: Prepared, opened: dict[str, Any]
                    .mxc_interlock_temperature) is not None
                and isinstance(opened[name], TemperatureController)]
 
+    def reading(fridge: Any) -> float:
+        try:
+            return fridge.mxc_temperature()
+        except ReadingDropout:
+            return float("nan")  # unknown this time: neither trips nor clears
+
     def tripped() -> str | None:
         for name, fridge, limit in watched:
-            reading = fridge.mxc_temperature()
-            if reading > limit:
-                return f"{name} reads the MXC at {reading * 1e3:.1f} mK, above {limit * 1e3:.0f} mK"
+            value = reading(fridge)
+            if value > limit:
+                return f"{name} reads the MXC at {value * 1e3:.1f} mK, above {limit * 1e3:.0f} mK"
         return None
 
     def cleared() -> bool:
-        return all(fridge.mxc_temperature() < 0.95 * limit for _n, fridge, limit in watched)
+        return all(reading(fridge) < 0.95 * limit for _n, fridge, limit in watched)
 
     return tripped, cleared
 

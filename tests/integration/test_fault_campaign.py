@@ -24,6 +24,7 @@ FAULTS = {
     "disconnect": {"twin.faults.disconnect_probability": 0.02},
     "error_queue": {"twin.faults.error_probability": 0.02},
     "latency": {"twin.faults.latency": 0.002},
+    "thermometer_dropout": {"twin.faults.thermometer_dropout_probability": 0.05},
 }
 SMALL = {
     "s21_sweep": {"points": 51, "powers_dbm": [-30, -20], "mxc_temperatures": None},

@@ -57,3 +57,12 @@ def test_s21_sweep_completes_every_point_through_faults(fast_station: Path):
     assert summary["points_completed"] == summary["points_planned"] == 8
     assert sum(summary["faults_survived"].values()) > 0
     assert np.isfinite(run.data.s21.values).all()
+
+
+def test_thermometer_dropouts_are_survived_and_logged_as_missing():
+    run = api.run("s21_sweep", overrides={"points": 51,
+                                          "twin.faults.thermometer_dropout_probability": 0.2})
+    assert run.summary["status"] == "completed"
+    assert run.summary["faults_survived"]["dropout"] > 0
+    temperatures = run.data.stage_temperature.values
+    assert np.isnan(temperatures).any() and np.isfinite(temperatures).mean() > 0.5

@@ -60,6 +60,12 @@ class CommunicationError(InstrumentError):
     kind = "connection"
 
 
+class ReadingDropout(InstrumentError):
+    """An instrument returned an invalid reading (e.g. a thermometer under range)."""
+
+    kind = "dropout"
+
+
 class InterlockError(CryocharError):
     """A safety limit would be exceeded; the command was not sent."""
 
@@ -92,6 +98,7 @@ __all__ = [
     "InstrumentError",
     "InstrumentTimeout",
     "InterlockError",
+    "ReadingDropout",
     "RunNotFound",
     "SequenceAborted",
     "StorageError",

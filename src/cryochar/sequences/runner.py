@@ -21,13 +21,14 @@ from cryochar.core.errors import (
     InstrumentError,
     InstrumentTimeout,
     InterlockError,
+    ReadingDropout,
     SequenceAborted,
 )
 from cryochar.sequences.base import Sequence
 from cryochar.storage import RunWriter
 
 log = logging.getLogger(__name__)
-TRANSIENT = (InstrumentTimeout, CommunicationError)
+TRANSIENT = (InstrumentTimeout, CommunicationError, ReadingDropout)
 MAX_ATTEMPTS = 4
 FIRST_BACKOFF = 1.0  # s on the run's clock; doubles per attempt
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cryochar.core.errors import ReadingDropout
 from cryochar.core.units import Duration
 from cryochar.drivers.protocols import TemperatureController
 from cryochar.sequences.base import RunContext
@@ -32,10 +33,13 @@ class StabilityResult:
 
 def wait_for_mxc(fridge: TemperatureController, target: float, ctx: RunContext,
                  rule: Stability) -> StabilityResult:
-    """Poll the MXC until it stays within tolerance of ``target`` K for the window."""
+    """Poll the MXC until it stays within tolerance of ``target`` K for the window.
+
+    A reading that drops out (invalid) carries no information: the wait skips it.
+    """
     start = ctx.clock.now()
     inside_since: float | None = None
-    reading = fridge.mxc_temperature()
+    reading = _read(fridge)
     while True:
         now = ctx.clock.now()
         if abs(reading - target) <= rule.tolerance * target:
@@ -47,7 +51,14 @@ def wait_for_mxc(fridge: TemperatureController, target: float, ctx: RunContext,
         if now - start >= rule.timeout:
             return StabilityResult(False, reading, now - start)
         ctx.sleep(rule.poll)
-        reading = fridge.mxc_temperature()
+        reading = _read(fridge, reading)
+
+
+def _read(fridge: TemperatureController, previous: float = float("nan")) -> float:
+    try:
+        return fridge.mxc_temperature()
+    except ReadingDropout:
+        return previous  # no new information this time (nan: not yet inside)
 
 
 __all__ = ["Stability", "StabilityResult", "wait_for_mxc"]

@@ -355,6 +355,8 @@ class FaultsConfig(_Section):
     error_probability: float = Field(0.0, ge=0, le=0.5, description=(
         "a spurious entry queued on the instrument's error queue per command"))
     latency: Duration = Field(0.0, ge=0, le=5, description="extra delay per reply, s (wall)")
+    thermometer_dropout_probability: float = Field(0.0, ge=0, le=0.5, description=(
+        "per reading: the bridge reports an invalid (under-range) reading"))
     excursion_power: float = Field(0.0, ge=0, le=1.0, description=(
         "extra MXC heat load of a temperature excursion, W (0: none)"))
     excursion_start: Duration = Field(600.0, ge=0, description="testbed s after start")

@@ -43,7 +43,7 @@ class FaultInjector:
         """True when any fault can happen."""
         c = self.config
         return any((c.timeout_probability, c.garble_probability, c.disconnect_probability,
-                    c.error_probability, c.latency))
+                    c.error_probability, c.latency, c.thermometer_dropout_probability))
 
     def next_fault(self) -> Fault:
         """The fate of the next reply."""
@@ -67,6 +67,17 @@ class FaultInjector:
             hit = bool(self._rng.random() < self.config.error_probability)
         if hit:
             self.injected["error_queue"] += 1
+        return hit
+
+    def thermometer_dropout(self) -> bool:
+        """Whether this thermometer reading drops out (invalid, under-range)."""
+        p = self.config.thermometer_dropout_probability
+        if not p:
+            return False
+        with self._lock:
+            hit = bool(self._rng.random() < p)
+        if hit:
+            self.injected["thermometer_dropout"] += 1
         return hit
 
     def latency(self) -> float:

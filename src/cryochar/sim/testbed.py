@@ -96,6 +96,7 @@ class Twin:
         })
         self.devices["switch"] = SwitchDevice(self.switches, self.clock, self.fridge)
         self.faults = FaultInjector(physics.faults, config.seed)
+        self.devices["lakeshore372"].faults = self.faults if self.faults.active else None
         if physics.faults.excursion_power > 0:  # a seeded temperature excursion
             self.fridge.add_load(self.clock.now() + physics.faults.excursion_start,
                                  physics.faults.excursion_duration,

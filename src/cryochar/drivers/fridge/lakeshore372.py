@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from qcodes.instrument_drivers.Lakeshore import LakeshoreModel372
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError, InstrumentError, InterlockError
+from cryochar.core.errors import ConfigError, InstrumentError, InterlockError, ReadingDropout
 from cryochar.drivers.base import CryocharVisaInstrument
 
 # Full-scale sample-heater current of ranges 1..8, A (Model 372 manual, RANGE).
@@ -69,13 +69,30 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
         self.options = options
 
     def stage_temperatures(self) -> dict[str, float]:
-        """Latest reading of each configured stage, K."""
-        return {stage: float(self.ask(f"KRDG? {ch}"))
-                for stage, ch in self.options.channels.items()}
+        """Latest reading of each configured stage, K; nan for a reading that dropped out
+        (a log of temperatures keeps going; :meth:`mxc_temperature` raises instead)."""
+        readings = {}
+        for stage, channel in self.options.channels.items():
+            try:
+                readings[stage] = self._kelvin(stage, channel)
+            except ReadingDropout:
+                self.faults["dropout"] += 1
+                readings[stage] = float("nan")
+        return readings
 
     def mxc_temperature(self) -> float:
         """Latest mixing-chamber reading, K."""
-        return float(self.ask(f"KRDG? {self.options.channels['mxc']}"))
+        return self._kelvin("mxc", self.options.channels["mxc"])
+
+    def _kelvin(self, stage: str, channel: int) -> float:
+        """A reading in K; a non-positive one is a dropout (over/under range)."""
+        value = float(self.ask(f"KRDG? {channel}"))
+        if not value > 0:
+            status = self.ask(f"RDGST? {channel}").strip()
+            raise ReadingDropout(f"invalid reading of the {stage} thermometer (status {status})",
+                                 where=f"{self.name}: channel {channel}",
+                                 fix="check the sensor wiring; a single dropout is retried")
+        return value
 
     def set_mxc_temperature(self, temperature: float) -> None:
         """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""

@@ -81,10 +81,19 @@ class Lakeshore372Device(ScpiDevice):
                 self._visit(channel, self._scan_t0 + visited * dwell)
         self.scan_channel = channels[slot % n]
 
+    faults = None  # the twin's FaultInjector, when faults are injected
+
     def reading(self, channel: int) -> float:
-        """Latest temperature reading of ``channel``, K (0 when never scanned)."""
+        """Latest temperature reading of ``channel``, K (0 when never scanned or when
+        the reading drops out: the bridge then reports T.UNDER in RDGST?)."""
         self._update_scanner()
+        if self.faults is not None and self.faults.thermometer_dropout():
+            self._dropped = channel
+            return 0.0
         return self.readings.get(channel, (0.0, 0.0))[0]
+
+    def _status(self, channel: int) -> str:
+        return "128" if getattr(self, "_dropped", None) == channel else "000"
 
     # -- heater ---------------------------------------------------------------------
     def _apply_heater(self) -> None:
@@ -129,7 +138,7 @@ class Lakeshore372Device(ScpiDevice):
         self.add("KRDG?", lambda s, a: _fmt(self.reading(ch(a[0]))))
         self.add("RDGR?", lambda s, a: _fmt(ruox_resistance(self.reading(ch(a[0])))))
         self.add("SRDG?", lambda s, a: _fmt(ruox_resistance(self.reading(ch(a[0])))))
-        self.add("RDGST?", lambda s, a: "000")
+        self.add("RDGST?", lambda s, a: self._status(ch(a[0])))
         self.add("TLIMIT?", lambda s, a: _fmt(0.0))
         self.add("INNAME?", lambda s, a: self.names.get(ch(a[0]), f"Channel {int(a[0]):02d}"))
         self.add("INNAME", lambda s, a: self.names.__setitem__(ch(a[0]), unquote(a[1])[:15]))
