@@ -30,6 +30,7 @@ from cryochar.core.config import (
 from cryochar.core.errors import ConfigError
 from cryochar.core.overrides import plain
 from cryochar.core.paths import catalog_path, default_file
+from cryochar.core.suggest import suggestion
 from cryochar.core.yamlio import validate
 from cryochar.drivers import check_roles, check_station
 from cryochar.session import Prepared, summary_of
@@ -112,7 +113,9 @@ def validate_station(station: str | Path | None, twin_overrides: dict[str, Any] 
         if instrument.simulated and served not in INSTRUMENTS:
             raise ConfigError(f"the simulated testbed has no instrument {served!r}",
                               where=f"{source}: instruments.{name}.address",
-                              fix=f"use one of: {', '.join('sim:' + n for n in INSTRUMENTS)}")
+                              fix=suggestion(instrument.address,
+                                             [SIM_ADDRESS_PREFIX + n for n in INSTRUMENTS],
+                                             listing="see 'cryochar sim serve --json'"))
     if testbed is not None:
         text = json.dumps(testbed.model_dump(mode="json"))
         return loaded, options, Loaded(testbed, Path("<run file>"), text, json.loads(text))

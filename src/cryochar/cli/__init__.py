@@ -13,6 +13,7 @@ import typer
 
 from cryochar import __version__
 from cryochar.cli.catalog import register as register_catalog
+from cryochar.cli.export import register as register_export
 from cryochar.cli.output import err_console
 from cryochar.cli.running import register as register_running
 from cryochar.cli.station import register as register_station
@@ -43,6 +44,7 @@ def _root(
 
 register_running(app)
 register_catalog(app)
+register_export(app)
 register_station(app)
 app.add_typer(sim_app, name="sim")
 try:  # the fitting commands (cryochar.cli.fit) arrive with the coherence core

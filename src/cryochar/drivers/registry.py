@@ -19,6 +19,7 @@ from qcodes.instrument import Instrument
 from cryochar.core.config import SIM_ADDRESS_PREFIX, StationConfig
 from cryochar.core.errors import CommunicationError, ConfigError, CryocharError
 from cryochar.core.locks import instrument_lock
+from cryochar.core.suggest import suggestion
 from cryochar.core.yamlio import validate
 from cryochar.drivers.protocols import (
     SMU,
@@ -61,6 +62,10 @@ DRIVERS: dict[str, DriverInfo] = {
         DriverInfo("keysight_pna", "vna", ("N5222B", "N5224B", "N5242B", "N5245B", "N5247B"),
                    VNA, "cryochar.drivers.vna.keysight_pna:KeysightPNA",
                    "cryochar.drivers.vna.keysight_pna:PnaOptions"),
+        DriverInfo("rs_znb", "vna", ("ZNB4", "ZNB8", "ZNB20", "ZNB40", "ZNA26", "ZNA43", "ZNA50",
+                                     "ZNA67"),
+                   VNA, "cryochar.drivers.vna.rs_znb:RohdeSchwarzZNB",
+                   "cryochar.drivers.vna.rs_znb:ZnbOptions"),
         DriverInfo("lakeshore372", "fridge", ("Model 372",), TemperatureController,
                    "cryochar.drivers.fridge.lakeshore372:Lakeshore372",
                    "cryochar.drivers.fridge.lakeshore372:Lakeshore372Options"),
@@ -102,7 +107,8 @@ def check_station(station: StationConfig, source: str) -> dict[str, BaseModel]:
         if info is None:
             raise ConfigError(f"unknown driver {instrument.driver!r}",
                               where=f"{source}: instruments.{name}.driver",
-                              fix=f"use one of: {', '.join(sorted(DRIVERS))}")
+                              fix=suggestion(instrument.driver, sorted(DRIVERS),
+                                             listing="'cryochar drivers' lists them"))
         model = validate(info.options_model(), instrument.options, source=source,
                          prefix=f"instruments.{name}.options")
         check_limits = getattr(model, "check_limits", None)
@@ -169,7 +175,8 @@ def _address(name: str, station: StationConfig, sim_addresses: dict[str, str]) -
         if key not in sim_addresses:
             raise ConfigError(f"the simulated testbed has no instrument {key!r}",
                               where=f"instruments.{name}.address",
-                              fix=f"use one of: {', '.join(f'sim:{k}' for k in sim_addresses)}")
+                              fix=suggestion(address, [f"sim:{k}" for k in sim_addresses],
+                                             listing="see 'cryochar sim serve --json'"))
         address = sim_addresses[key]
     return address
 

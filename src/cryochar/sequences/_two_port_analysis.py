@@ -8,10 +8,10 @@ data. Steps:
 1. group the points into complete cycles (short, open, load, thru, DUT,
    verification, each measured after a fresh actuation) and average the
    repeats; switch terms are the mean of those measured at the thru points;
-2. VNA noise: :func:`trace_noise` of the thru's raw S21/S12 repeats after
-   removing their (aliased) cable phase rotation; switch repeatability:
-   :func:`actuation_scatter` of the standards' repeats (pooled over frequency,
-   trace noise removed);
+2. VNA noise: :func:`trace_noise` of the differences between the thru's raw
+   S21/S12 repeats, de-rotated (the cable delay aliases at typical point
+   spacings); switch repeatability: :func:`actuation_scatter` of the
+   standards' repeats (pooled over frequency, trace noise removed);
 3. solve SOLR (:func:`solve_unknown_thru`, thru as the sign reference) or SOLT
    (:func:`solve_eight_term`, known thru) from the means and correct the
    averaged DUT and verification standard;
@@ -20,9 +20,16 @@ data. Steps:
    asymmetry, temperature drift = first vs last cycle's error terms: an upper
    bound that also holds the single-cycle repeatability);
 5. checks: :func:`verify` of the verification standard's |S21| against its
-   definition, :func:`check_drift` of the re-measured check standard against
-   its first measurement, :func:`residual_error_terms` from the corrected
-   verification reflections (sliding window).
+   definition; :func:`check_drift` of the re-measured check standard against
+   its first measurement (stale: see :func:`stale`);
+   :func:`residual_error_terms` of each port from the corrected verification
+   reflection (one standard: terms taken constant over ``residual_window``
+   points, by default the whole band; a short line rotates slowly, so these
+   are coarse, with their condition number reported).
+
+Results (:func:`summary`) hold ``*_raw`` noise and repeatability in raw-reading
+units (complex RMS) and the budget's components as median standard
+uncertainties (k = 1, dB).
 
 Units: frequency Hz, time s (epoch), temperature K, |S21| dB; S-parameters and
 error terms dimensionless complex.
@@ -32,23 +39,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from cryochar.analysis.calibration import (
-    CONTRACTION_4K,
-    CONTRACTION_4K_U,
     EIGHT_TERM_KEYS,
     BudgetSources,
     DriftCheck,
     ErrorTerms,
-    OffsetReflect,
-    ReflectPair,
     RepeatScatter,
     ResidualErrorTerms,
-    Thru,
     UncertaintyBudget,
     VerificationResult,
     actuation_scatter,
@@ -63,7 +64,12 @@ from cryochar.analysis.calibration import (
     unterminate,
     verify,
 )
-from cryochar.core.units import Decibel, Duration
+from cryochar.sequences._two_port_definitions import (
+    BudgetSettings,
+    CalKitDefinition,
+    ThruDefinition,
+    VerificationDefinition,
+)
 
 SPARAMS = ("S11", "S12", "S21", "S22")
 """Order of the ``sparam`` axis: row-major, so ``s.reshape(..., 2, 2)`` is the S-matrix."""
@@ -72,85 +78,20 @@ STEPS = ("stabilise", "short", "open", "load", "thru", "dut", "verification", "c
 STANDARDS = ("short", "open", "load", "thru")
 """Calibration standards in solver order (the thru last)."""
 CYCLE = (*STANDARDS, "dut", "verification")
-Z0 = 50.0
+"""What one repeat measures, in order."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Recipe(Protocol):
+    """The parameters the analysis needs (``two_port_calibration.Parameters`` has them)."""
 
-
-class CalKitDefinition(_Model):
-    """Room-temperature definitions of the offset short/open/load (Keysight cal-kit model).
-
-    Delays in s, offset loss in ohm/s, open capacitance C0..C3 in F, F/Hz,
-    F/Hz^2, F/Hz^3, short inductance L0..L3 in H, H/Hz, ...; load resistance
-    in ohm. At the MXC every offset delay is ``contraction`` x its definition.
-    """
-
-    offset_z0: float = Field(50.0, gt=0, le=1000, description="ohm")
-    short_delay: Duration = Field(31.785e-12, ge=0, le=1e-9)
-    short_loss: float = Field(2.36e9, ge=0, le=1e12, description="ohm/s")
-    short_inductance: tuple[float, ...] = Field((0.0, 0.0, 0.0, 0.0), max_length=4)
-    open_delay: Duration = Field(29.243e-12, ge=0, le=1e-9)
-    open_loss: float = Field(2.2e9, ge=0, le=1e12, description="ohm/s")
-    open_capacitance: tuple[float, ...] = Field((49.43e-15, -310.13e-27, 23.17e-36, -0.16e-45),
-                                                max_length=4)
-    load_delay: Duration = Field(0.0, ge=0, le=1e-9)
-    load_loss: float = Field(0.0, ge=0, le=1e12, description="ohm/s")
-    load_resistance: float = Field(50.0, gt=0, le=1000, description="ohm")
-    contraction: float = Field(CONTRACTION_4K, ge=0.98, le=1.0,
-                               description="offset length cold / warm")
-    contraction_uncertainty: float = Field(CONTRACTION_4K_U, ge=0, le=0.01,
-                                           description="standard uncertainty (k = 1)")
-
-    def reflections(self) -> tuple[OffsetReflect, OffsetReflect, OffsetReflect]:
-        """Short, open and load as analysis standards."""
-        z0 = self.offset_z0
-        gamma = (self.load_resistance - Z0) / (self.load_resistance + Z0)
-        return (OffsetReflect("short", self.short_delay, self.short_loss,
-                              inductance=self.short_inductance, z0=z0),
-                OffsetReflect("open", self.open_delay, self.open_loss,
-                              capacitance=self.open_capacitance, z0=z0),
-                OffsetReflect("load", self.load_delay, self.load_loss, gamma=gamma, z0=z0))
-
-
-class ThruDefinition(_Model):
-    """The thru: for SOLR only its delay matters (it picks the root's sign, +/- 90 deg);
-    SOLT takes it as known (offset delay s, offset loss ohm/s, contracted like the kit)."""
-
-    delay: Duration = Field(150e-12, ge=0, le=100e-9)
-    loss: float = Field(0.0, ge=0, le=1e12, description="offset loss, ohm/s")
-
-
-class VerificationDefinition(_Model):
-    """The verification standard: a uniform (mismatched, lossy) line, as it is at the MXC."""
-
-    impedance: float = Field(25.0, gt=0, le=500, description="ohm")
-    delay: Duration = Field(100e-12, ge=0, le=100e-9)
-    loss_db: Decibel = Field(3.0, ge=0, le=40, description="line loss, dB")
-    reference_uncertainty_db: Decibel = Field(0.0, ge=0, le=10, description=(
-        "expanded uncertainty of its |S21| definition, dB"))
-
-    def s(self, frequency: np.ndarray) -> np.ndarray:
-        """S-matrix ``(n, 2, 2)`` of the line in a 50 ohm system."""
-        g = (self.impedance - Z0) / (self.impedance + Z0)
-        t = 10 ** (-self.loss_db / 20) * np.exp(-2j * np.pi * frequency * self.delay)
-        d = 1.0 - g**2 * t**2
-        s = np.empty((frequency.size, 2, 2), dtype=complex)
-        s[:, 0, 0] = s[:, 1, 1] = g * (1.0 - t**2) / d
-        s[:, 0, 1] = s[:, 1, 0] = t * (1.0 - g**2) / d
-        return s
-
-
-class BudgetSettings(_Model):
-    """How the uncertainty budget is evaluated."""
-
-    draws: int = Field(300, ge=20, le=5000, description="Monte Carlo draws")
-    seed: int = Field(0, ge=0, description="seed of the draws")
-    coverage_factor: float = Field(2.0, gt=0, le=5)
-    path_asymmetry: float = Field(4e-3, ge=0, le=0.2, description=(
-        "max |deviation| of a throw's path from the standards' paths (S11, S22, S21 - 1; "
-        "uniform in the disk): switch datasheet or a characterisation"))
+    method: str
+    calkit: CalKitDefinition
+    thru: ThruDefinition
+    verification: VerificationDefinition
+    budget: BudgetSettings
+    check_standard: str
+    residual_window: int | None
+    drift_alpha: float
 
 
 @dataclass(frozen=True)
@@ -240,61 +181,61 @@ def vna_noise(thru_repeats: np.ndarray) -> float:
     return float(np.median(trace_noise(flat)) / np.sqrt(2))
 
 
-def _solver(method: str) -> Callable[..., ErrorTerms]:
-    return solve_unknown_thru if method == "solr" else solve_eight_term
-
-
-def calibrate(data: SessionData, *, method: Literal["solr", "solt"], kit: CalKitDefinition,
-              thru: ThruDefinition, verification: VerificationDefinition,
-              budget: BudgetSettings, residual_window: int, drift_alpha: float) -> Calibration:
+def calibrate(data: SessionData, recipe: Recipe) -> Calibration:
     """Solve, correct, budget and check one calibration session (see the module docstring)."""
     f, n_rep = data.frequency, data.dut.shape[0]
     gf, gr = data.switch_terms.mean(axis=0)
-    noise = vna_noise(data.standards[3])
+    noise = vna_noise(data.standards[STANDARDS.index("thru")])
     scatter = actuation_scatter(data.standards, axis=1, noise_sigma=noise, pool_axis=1)
-    definitions = (*(ReflectPair(r, r, r.kind) for r in kit.reflections()),
-                   Thru(thru.delay, thru.loss))
-    ideals = ideal_s(definitions, f, kit.contraction)
-    solve = _solver(method)
+    definitions = (*recipe.calkit.pairs(), recipe.thru.standard("thru"))
+    ideals = ideal_s(definitions, f, recipe.calkit.contraction)
+    solve = solve_unknown_thru if recipe.method == "solr" else solve_eight_term
     terms = solve(unterminate(scatter.mean, gf, gr), ideals, switch_terms=(gf, gr))
-    ends = data.standards[:, [0, -1]]
-    per_cycle = solve(unterminate(ends, gf, gr), ideals[:, None], switch_terms=(gf, gr))
-    moved = error_term_drift({k: v[0] for k, v in per_cycle.coefs.items()},
-                             {k: v[1] for k, v in per_cycle.coefs.items()})
-    drift = {k: float(np.sqrt(np.mean(moved[k] ** 2))) for k in EIGHT_TERM_KEYS}
-    sources = BudgetSources(contraction=kit.contraction,
-                            contraction_u=kit.contraction_uncertainty,
+    drift = _cycle_drift(solve, data.standards, ideals, (gf, gr))
+    sources = BudgetSources(contraction=recipe.calkit.contraction,
+                            contraction_u=recipe.calkit.contraction_uncertainty,
                             noise_sigma=noise / np.sqrt(n_rep), switch_sigma=scatter,
-                            n_actuations=n_rep, path_asymmetry=budget.path_asymmetry,
+                            n_actuations=n_rep, path_asymmetry=recipe.budget.path_asymmetry,
                             drift=drift)
 
     def budget_of(raw: np.ndarray) -> UncertaintyBudget:
-        return uncertainty_budget(definitions, scatter.mean, raw.mean(axis=0), f, (gf, gr),
-                                  sources=sources,
-                                  calibration="unknown_thru" if method == "solr"
-                                  else "eight_term", draws=budget.draws, seed=budget.seed,
-                                  coverage_factor=budget.coverage_factor)
+        b = recipe.budget
+        return uncertainty_budget(
+            definitions, scatter.mean, raw.mean(axis=0), f, (gf, gr), sources=sources,
+            calibration="unknown_thru" if recipe.method == "solr" else "eight_term",
+            draws=b.draws, seed=b.seed, coverage_factor=b.coverage_factor)
 
     dut_budget, ver_budget = budget_of(data.dut), budget_of(data.verification)
     ver_corrected = terms.correct(data.verification.mean(axis=0))
-    reference = verification.s(f)
+    reference = recipe.verification.s(f)
     return Calibration(
-        frequency=f, method=method, repeats=n_rep, terms=terms,
+        frequency=f, method=recipe.method, repeats=n_rep, terms=terms,
         dut=terms.correct(data.dut.mean(axis=0)), verification_s=ver_corrected,
         verification_reference=reference, dut_budget=dut_budget,
         verification_budget=ver_budget,
         verification=verify(ver_budget.s21_db, 20 * np.log10(np.abs(reference[:, 1, 0])),
                             ver_budget.expanded_s21_db,
-                            reference_expanded_db=verification.reference_uncertainty_db,
+                            reference_expanded_db=recipe.verification.reference_uncertainty_db,
                             frequency=f),
-        drift=_drift_check(data, scatter, drift_alpha),
-        residuals=_residuals(ver_corrected, reference, residual_window),
+        drift=_drift_check(data, scatter, recipe.drift_alpha),
+        residuals=_residuals(ver_corrected, reference, recipe.residual_window),
         noise_sigma=noise, scatter=scatter, drift_magnitudes=drift, time=data.time,
         mxc_temperature=data.mxc_temperature)
 
 
+def _cycle_drift(solve: Callable[..., ErrorTerms], standards: np.ndarray, ideals: np.ndarray,
+                 switch: tuple[np.ndarray, np.ndarray]) -> dict[str, float]:
+    """RMS over frequency of |E_last - E_first| of the first and last cycle's calibrations."""
+    ends = solve(unterminate(standards[:, [0, -1]], *switch), ideals[:, None],
+                 switch_terms=switch).coefs
+    moved = error_term_drift({k: v[0] for k, v in ends.items()},
+                             {k: v[1] for k, v in ends.items()})
+    return {k: float(np.sqrt(np.mean(moved[k] ** 2))) for k in EIGHT_TERM_KEYS}
+
+
 def _drift_check(data: SessionData, scatter: RepeatScatter, alpha: float) -> DriftCheck | None:
-    """The check standard at the end against its first measurement (one actuation each)."""
+    """The check standard at the end against its first measurement (one actuation each,
+    so the scatter of one reading is the repeats' raw scatter, trace noise included)."""
     if data.check is None:
         return None
     i = data.check_index
@@ -303,11 +244,22 @@ def _drift_check(data: SessionData, scatter: RepeatScatter, alpha: float) -> Dri
 
 
 def _residuals(corrected: np.ndarray, reference: np.ndarray,
-               window: int) -> tuple[ResidualErrorTerms, ResidualErrorTerms]:
+               window: int | None) -> tuple[ResidualErrorTerms, ResidualErrorTerms]:
+    """Residual terms of each port from the verification's S11 / S22 (``window`` points per
+    fit; None: one fit over the whole band)."""
     n = corrected.shape[0]
-    w = max(3, min(window, n - (1 - n % 2)))
+    w = n if window is None else max(3, min(window, n))
     return (residual_error_terms(corrected[:, 0, 0], reference[:, 0, 0], window=w),
             residual_error_terms(corrected[:, 1, 1], reference[:, 1, 1], window=w))
+
+
+def stale(drift: DriftCheck) -> bool:
+    """The calibration is stale when any point of the check standard moved beyond its
+    Bonferroni threshold (family-wise level alpha whatever the correlation between
+    frequencies). The pooled chi-square of :func:`check_drift` is reported, not used:
+    a switch contact's scatter is smooth in frequency, so its points are not
+    independent and the pooled test would raise false alarms."""
+    return drift.n_exceeding > 0
 
 
 def _decimate(values: Any, step: int, digits: int) -> list[float | None]:
@@ -322,6 +274,8 @@ def summary(cal: Calibration, max_points: int) -> dict[str, Any]:
     b, ver = cal.dut_budget, cal.verification
     directivity = np.concatenate([r.directivity_db for r in cal.residuals])
     match = np.concatenate([r.source_match_db for r in cal.residuals])
+    condition = max(float(np.max(r.condition)) for r in cal.residuals)
+    reflections = cal.scatter.sigma[..., [0, 1], [0, 1]]
     return {
         "method": cal.method, "repeats": cal.repeats, "summary_stride": step,
         "frequency": _decimate(f, step, 1),
@@ -347,11 +301,12 @@ def summary(cal: Calibration, max_points: int) -> dict[str, Any]:
             cal.verification_budget.expanded_s21_db, step, 5),
         "residual_directivity_db": round(float(np.max(directivity)), 2),
         "residual_source_match_db": round(float(np.max(match)), 2),
-        "calibration_stale": None if cal.drift is None else bool(cal.drift.stale),
+        "residual_condition": round(condition, 1),
+        "calibration_stale": None if cal.drift is None else stale(cal.drift),
         "drift_p_value": None if cal.drift is None else float(f"{cal.drift.p_value:.4g}"),
         "drift_points_exceeding": None if cal.drift is None else cal.drift.n_exceeding,
-        "vna_noise": float(f"{cal.noise_sigma:.4g}"),
-        "switch_repeatability": float(f"{float(np.median(cal.scatter.sigma)):.4g}"),
+        "vna_noise_raw": float(f"{cal.noise_sigma:.4g}"),
+        "switch_repeatability_raw": float(f"{float(np.sqrt(np.mean(reflections**2))):.4g}"),
         "error_term_drift": {k: float(f"{v:.4g}") for k, v in cal.drift_magnitudes.items()},
         "calibration_time": cal.time,
         "calibration_mxc_temperature": cal.mxc_temperature,
@@ -359,7 +314,6 @@ def summary(cal: Calibration, max_points: int) -> dict[str, Any]:
 
 
 __all__ = [
-    "CYCLE", "SPARAMS", "STANDARDS", "STEPS", "BudgetSettings", "CalKitDefinition",
-    "Calibration", "SessionData", "ThruDefinition", "VerificationDefinition", "calibrate",
-    "derotated", "session_data", "summary", "vna_noise",
+    "CYCLE", "SPARAMS", "STANDARDS", "STEPS", "Calibration", "Recipe", "SessionData",
+    "calibrate", "derotated", "session_data", "stale", "summary", "vna_noise",
 ]

@@ -67,6 +67,20 @@ class VNAConfig(_Section):
     port2: LineConfig = Field(default_factory=LineConfig)
 
 
+class RsVnaConfig(_Section):
+    """Rohde & Schwarz ZNB/ZNA front end of the twin's VNA (``sim:vna_rs``).
+
+    It measures through the same error boxes, switches and receivers as ``vna``
+    (whose ``receiver_noise_dbm`` and ports apply): only identity and range are its own.
+    """
+
+    model: str = "ZNA26-2Port"
+    serial: str = "1332450064100123"
+    firmware: str = "2.60"
+    min_frequency: Frequency = 10e6
+    max_frequency: Frequency = 26.5e9
+
+
 class AttenuatorConfig(_Section):
     """The matched, flat attenuator measured as the DUT."""
 
@@ -368,6 +382,7 @@ class TwinConfig(_Section):
 
     fridge: FridgeConfig = Field(default_factory=FridgeConfig)
     vna: VNAConfig = Field(default_factory=VNAConfig)
+    vna_rs: RsVnaConfig = Field(default_factory=RsVnaConfig)  # R&S front end, same physics
     dut_attenuator: AttenuatorConfig = Field(default_factory=AttenuatorConfig)
     lakeshore372: Lakeshore372Config = Field(default_factory=Lakeshore372Config)
     bluefors: BlueforsConfig = Field(default_factory=BlueforsConfig)
@@ -416,6 +431,7 @@ __all__ = [
     "NoiseStage",
     "QubitConfig",
     "ResonatorConfig",
+    "RsVnaConfig",
     "SntjConfig",
     "SpectrumAnalyserConfig",
     "SwitchConfig",

@@ -34,6 +34,7 @@ from cryochar.sim.servers.lakeshore372 import Lakeshore372Device
 from cryochar.sim.servers.n9030 import N9030Device
 from cryochar.sim.servers.pna import PnaDevice
 from cryochar.sim.servers.qubit_controller import QubitControllerDevice
+from cryochar.sim.servers.rs_znb import RsZnbDevice
 from cryochar.sim.servers.switch import SwitchDevice
 from cryochar.sim.servers.transport import HOST, ServerHost
 from cryochar.sim.servers.triton import TritonDevice
@@ -42,7 +43,7 @@ from cryochar.sim.servers.vt_load import Lakeshore336Device
 TESTBED_KEYS = frozenset(TestbedConfig.model_fields)
 """Top-level testbed keys; a ``--set`` key starting with one of these goes to the twin."""
 INSTRUMENTS = ("vna", "lakeshore372", "bluefors", "triton", "qubit_controller",
-               "spectrum_analyser", "smu", "vt_load", "switch")
+               "spectrum_analyser", "smu", "vt_load", "switch", "vna_rs")
 """Names of the served instruments: a simulated station addresses them as ``sim:<name>``."""
 
 
@@ -95,6 +96,8 @@ class Twin:
                                           np.random.default_rng([config.seed, 4, 3])),
         })
         self.devices["switch"] = SwitchDevice(self.switches, self.clock, self.fridge)
+        # R&S ZNB/ZNA: a second front end to the SAME VNA chain (a station uses one of the two)
+        self.devices["vna_rs"] = RsZnbDevice(physics.vna_rs, self.vna, self.clock)
         self.faults = FaultInjector(physics.faults, config.seed)
         self.devices["lakeshore372"].faults = self.faults if self.faults.active else None
         if physics.faults.excursion_power > 0:  # a seeded temperature excursion

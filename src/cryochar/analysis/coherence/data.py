@@ -157,7 +157,24 @@ def _sorted(t2, y2, s2):
     return t2, y2, None if s2 is None else np.take_along_axis(s2, order, axis=1)
 
 
+def _shared_axis(t: np.ndarray, m: int) -> dict[str, np.ndarray] | None:
+    """:func:`_time_axis` of one finite, sorted time row (no NaN handling)."""
+    scale = max(abs(t[0]), abs(t[-1]))
+    if not scale > 0:
+        return None
+    steps = np.diff(t) / scale
+    pos = steps[steps > 0]
+    out = {"t_scale": scale, "span": (t[-1] - t[0]) / scale,
+           "dt_min": pos.min() if pos.size else np.nan,
+           "dt_med": np.median(pos) if pos.size else np.nan}
+    return {k: np.full(m, v, dtype=float) for k, v in out.items()}
+
+
 def _time_axis(t2: np.ndarray, m: int) -> dict[str, np.ndarray]:
+    if t2.shape[0] == 1 and np.isfinite(t2).all():
+        out = _shared_axis(t2[0], m)
+        if out is not None:
+            return out
     t_fin = np.where(np.isfinite(t2), t2, np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -173,47 +190,84 @@ def _time_axis(t2: np.ndarray, m: int) -> dict[str, np.ndarray]:
     return {k: np.broadcast_to(v, (m,)).copy() for k, v in out.items()}
 
 
-def _weights(y2: np.ndarray, s2: np.ndarray | None, t2: np.ndarray):
-    """Weights ``1/sigma^2`` (None without ``sigma``), ``w * y`` and the valid mask."""
+class Scratch:
+    """Reusable scratch arrays: :meth:`take` hands out the same memory for the
+    same name every time (contents undefined). Reusing memory across blocks
+    avoids returning it to the operating system and faulting it in again."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def take(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
+        size = int(np.prod(shape))
+        buf = self._buffers.get(name)
+        if buf is None or buf.size < size or buf.dtype != dtype:
+            buf = self._buffers[name] = np.empty(size, dtype=dtype)
+        return buf[:size].reshape(shape)
+
+
+def _weights(y2: np.ndarray, s2: np.ndarray | None, t2: np.ndarray, scratch: Scratch | None):
+    """Weights ``1/sigma^2`` (None without ``sigma``), ``w * y``, their row sums
+    and the valid mask.
+
+    A row sum of ``w * y`` is finite only if every term is (a NaN or an
+    infinity propagates), so when all sums are finite, every ``sigma`` is
+    positive and every time finite, the mask is a broadcast ``True`` and
+    costs nothing; otherwise it is computed point by point.
+    """
+    def out(name: str, dtype=float):
+        return None if scratch is None else scratch.take(name, y2.shape, dtype)
+
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if s2 is None:
             w, wy = None, y2
         else:
-            w = np.square(s2)
+            w = np.square(s2, out=out("w"))
             np.divide(1.0, w, out=w)
-            wy = y2 * w
+            wy = np.multiply(y2, w, out=out("wy"))
+        sums = np.einsum("mn->m", wy)
+        t_ok = bool(np.isfinite(t2).all())
+        if t_ok and np.isfinite(sums).all() and (s2 is None or s2.min() > 0):
+            return w, wy, sums, np.broadcast_to(np.True_, y2.shape)
         valid = np.isfinite(wy)
         if s2 is not None:
             valid &= s2 > 0
-    t_ok = np.isfinite(t2)
-    if not t_ok.all():
-        valid &= t_ok
-    return w, wy, valid
+    if not t_ok:
+        valid &= np.isfinite(t2)
+    return w, wy, sums, valid
 
 
-def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool) -> Batch:
+def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool,
+          scratch: Scratch | None = None) -> Batch:
     """Make a :class:`Batch` from validated arrays (see :func:`validate`).
 
     Without ``sigma`` and with every point valid, ``w`` is a read-only
-    broadcast of ones.
+    broadcast of ones, and ``valid`` one of ``True``. With ``scratch`` the
+    ``(m, n)`` arrays of a batch whose points are all valid live in its
+    buffers (valid until their next use).
     """
     t2, y2, s2 = _sorted(t2, y2, s2)
     m, n = y2.shape
     axis = _time_axis(t2, m)
-    w, wy, valid = _weights(y2, s2, t2)
-    all_valid = bool(valid.all())
+    w, wy, sums, valid = _weights(y2, s2, t2, scratch)
+    all_valid = valid.strides == (0, 0) or bool(valid.all())
     if not all_valid:
         y2 = np.where(valid, y2, 0.0)
         w = valid.astype(float) if w is None else np.where(valid, w, 0.0)
         wy = w * y2
+        sums = np.einsum("mn->m", wy)
+        scratch = None
     elif w is None:
         w = np.broadcast_to(np.ones((1, n)), y2.shape)
-    sw = w.sum(axis=1) if s2 is not None or not all_valid else np.full(m, float(n))
+    sw = np.einsum("mn->m", w) if s2 is not None or not all_valid else np.full(m, float(n))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ybar = wy.sum(axis=1) / sw
+        ybar = sums / sw
     ybar = np.where(np.isfinite(ybar), ybar, 0.0)
-    yc = y2 - ybar[:, None]
-    wyc = yc * w if s2 is not None or not all_valid else yc
+    yc = np.subtract(y2, ybar[:, None], out=None if scratch is None else scratch.take("yc", (m, n)))
+    if s2 is not None or not all_valid:
+        wyc = np.multiply(yc, w, out=None if scratch is None else scratch.take("wyc", (m, n)))
+    else:
+        wyc = yc
     scale = axis["t_scale"][: t2.shape[0]]  # a shared time axis stays (1, n)
     tau = np.where(np.isfinite(t2), t2, 0.0) / scale[:, None]
     return Batch(
@@ -224,4 +278,4 @@ def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool) -
     )
 
 
-__all__ = ["UNIFORM_RTOL", "Batch", "Grid", "build", "prepare", "validate"]
+__all__ = ["UNIFORM_RTOL", "Batch", "Grid", "Scratch", "build", "prepare", "validate"]

@@ -29,6 +29,8 @@ Z_RUNS = float(stats.norm.ppf(ALPHA))
 
 def per_unique(func, keys: np.ndarray) -> np.ndarray:
     """``func`` evaluated once per distinct value of ``keys`` (an integer array)."""
+    if keys.size and keys.min() == keys.max():
+        return np.full(keys.shape, float(np.asarray(func(keys[:1]), dtype=float)[0]))
     uniq, inverse = np.unique(keys, return_inverse=True)
     return np.asarray(func(uniq), dtype=float)[inverse]
 
@@ -37,7 +39,7 @@ def _run_counts(r: np.ndarray, valid: np.ndarray, all_valid: bool):
     """Numbers of positive and negative residuals and of sign runs per trace."""
     if all_valid:
         s = (r > 0).astype(float)
-        n_pos = s.sum(axis=1)
+        n_pos = np.einsum("mn->m", s)
         # sign changes = sum (s_i - s_{i-1})^2 for 0/1 signs
         same = np.einsum("mn,mn->m", s[:, 1:], s[:, :-1])
         changes = 2 * n_pos - s[:, 0] - s[:, -1] - 2 * same
@@ -91,9 +93,12 @@ def unresolved(theta: np.ndarray, batch: Batch, rate_cols: tuple[int, ...],
     return out
 
 
-def statistical_flags(batch: Batch, chi2: np.ndarray, r: np.ndarray, n_params: int,
+def statistical_flags(batch: Batch, chi2: np.ndarray, z: np.ndarray, n_params: int,
                       searched: int = 0) -> np.ndarray:
     """Bits for high reduced chi-square, structured residuals and low contrast.
+
+    ``batch`` needs ``m``, ``n_valid``, ``absolute`` and ``syy`` only; ``z`` is
+    the :func:`runs_z` score of the residuals.
 
     ``searched`` counts frequency parameters: their search over about
     ``n / 2`` independent frequencies is a look-elsewhere effect, so the
@@ -107,7 +112,6 @@ def statistical_flags(batch: Batch, chi2: np.ndarray, r: np.ndarray, n_params: i
         flags |= np.where((dof > 0) & (chi2 > limit), int(FitFlag.HIGH_REDCHI), 0)
     # a residual at rounding level has no meaningful sign structure
     noisy = chi2 > 1e-20 * batch.syy
-    z = runs_z(r, batch.valid, batch.all_valid)
     flags |= np.where(noisy & (z < Z_RUNS), int(FitFlag.STRUCTURED_RESIDUALS), 0)
     gain = batch.syy - chi2
     df = n_params - 1

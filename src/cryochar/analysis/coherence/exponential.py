@@ -30,7 +30,8 @@ from math import factorial
 
 import numpy as np
 
-from cryochar.analysis.coherence.data import Batch
+from cryochar.analysis.coherence import tiles
+from cryochar.analysis.coherence.data import Batch, Scratch
 from cryochar.analysis.coherence.linalg import RIDGE
 from cryochar.analysis.coherence.varpro import Solution
 
@@ -39,8 +40,8 @@ ORDER = 7
 #: Initial and largest trust radius of a model, relative to its centre rate.
 RADIUS, MAX_RADIUS = 0.2, 1.0
 #: A model minimum is accepted when its truncation error moves it by less
-#: than this fraction of the rate.
-MODEL_RTOL = 1e-10
+#: than this fraction of the rate (far below a standard error).
+MODEL_RTOL = 1e-8
 #: Relative step below which the Newton iteration on the polynomial stops
 #: (its gradient is resolved to ~1e-11 of the rate; the step left is applied).
 POLY_XTOL = 1e-9
@@ -86,27 +87,35 @@ class Sums:
                     self.wyc[idx], self.powers if shared else [p[idx] for p in self.powers],
                     self.sw[idx], self.ybar[idx], self.syy[idx])
 
-    def decay(self, k: np.ndarray) -> np.ndarray:
+    def decay(self, k: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """``exp(-k tau)``, ``(m, n)``."""
-        x = np.multiply(k[:, None], self.tau)
+        x = np.multiply(k[:, None], self.tau, out=out)
         return np.exp(np.negative(x, out=x), out=x)
 
     def reduce(self, a: np.ndarray, order: int) -> np.ndarray:
         """``sum a tau^p`` for ``p = 0..order``, shape ``(order + 1, m)``.
 
-        Row dots, not BLAS: a BLAS product's rounding depends on the row's
-        position in the batch, and results must not depend on the blocking.
+        On a shared time axis: :func:`.tiles.tiled_matmul` with the powers
+        (results independent of the row's position in the batch); per-trace
+        axes: row dots.
         """
+        if self.tau.shape[0] == 1 and tiles.deterministic():
+            vander = np.concatenate([np.ones((1, a.shape[1])), *self.powers[:order]]).T
+            return tiles.tiled_matmul(a, vander).T
         out = np.empty((order + 1, a.shape[0]))
         np.einsum("mn->m", a, out=out[0])
         for p in range(1, order + 1):
             np.einsum("mn,mn->m", a, np.broadcast_to(self.powers[p - 1], a.shape), out=out[p])
         return out
 
-    def moments(self, k: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def moments(self, k: np.ndarray, order: int,
+                scratch: Scratch | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``S_p``, ``Q_p``, ``H_p`` (``p = 0..order``, each ``(order + 1, m)``) at ``k``."""
-        e = self.decay(k)
-        work = np.empty(e.shape) if self.w is None else np.multiply(self.w, e)
+        shape = self.wyc.shape
+        e = self.decay(k, None if scratch is None else scratch.take("e", shape))
+        work = np.empty(shape) if scratch is None else scratch.take("work", shape)
+        if self.w is not None:
+            np.multiply(self.w, e, out=work)
         S = self.reduce(e if self.w is None else work, order)
         Q = self.reduce(np.multiply(e if self.w is None else work, e, out=work), order)
         return S, Q, self.reduce(np.multiply(e, self.wyc, out=work), order)
@@ -166,14 +175,18 @@ class Model:
     @classmethod
     def at(cls, d: Sums, k: np.ndarray) -> Model:
         """Evaluate the moments at ``k`` and build the model (one pass over the data)."""
-        S, Q, H = d.moments(k, ORDER)
+        return cls.from_moments(k, *d.moments(k, ORDER), d.sw, d.syy)
+
+    @classmethod
+    def from_moments(cls, k, S, Q, H, sw, syy) -> Model:
+        """The model from the moments ``S``, ``Q``, ``H`` (each ``(ORDER + 1, m)``) at ``k``."""
         sign = ((-1.0) ** _P * _INV_FACT)[:, None]
         s, q, h = S * sign, Q * (sign * 2.0 ** _P[:, None]), H * sign
-        g = q - _mul(s, s) / d.sw
+        g = q - _mul(s, s) / sw
         g *= 1 + RIDGE  # as the general solver: a vanishing column gives A = 0
         g[0] += 1e-300
         c = -_div(_mul(h, h), g)
-        c[0] += d.syy
+        c[0] += syy
         c1 = _derivative(c)
         c2 = _derivative(c1)
         return cls(k, s, q, h, (c, c1, c2, _derivative(c2)))
@@ -195,35 +208,31 @@ class Model:
     def minimise(self, dlo: np.ndarray, dhi: np.ndarray, radius: np.ndarray):
         """Minimum of the chi2 polynomial on ``[dlo, dhi]`` within ``radius * k``.
 
-        Newton steps with halving where the polynomial does not decrease.
-        Returns ``(d, done)``; ``done`` where the minimum is interior to the
-        trust region (or on a bound the gradient pushes against) with a
-        negligible truncation error, or where no descent exists.
+        Newton steps where the polynomial is convex, else a step to the trust
+        boundary downhill. Returns ``(d, done)``; ``done`` where the Newton
+        iteration settled inside the trust region (or on a bound the gradient
+        pushes against) with a negligible truncation error, or where the
+        model is not finite (no descent exists). Elsewhere the caller
+        re-evaluates the data at ``d`` and checks that chi2 decreased.
         """
         r = radius * self.k
         lo, hi = np.maximum(dlo, -r), np.minimum(dhi, r)
-        d, val, scale = np.zeros(self.k.size), self.c[0][0].copy(), np.ones(self.k.size)
-        tie = 1e-15 * np.abs(val)
+        d = np.zeros(self.k.size)
         for _ in range(MAX_POLY_ITER):
             pw = _powers(d, ORDER + 1)
             g, H = self.chi2(d, 1, pw), self.chi2(d, 2, pw)
             with np.errstate(divide="ignore", invalid="ignore"):
-                newton = np.where(H > 0, -g / H, -np.sign(g) * r)
-            trial = np.clip(d + scale * newton, lo, hi)
-            tval = self.chi2(trial)
-            ok = tval <= val + tie
-            moving = np.abs(trial - d) > POLY_XTOL * self.k
-            d, val = np.where(ok, trial, d), np.where(ok, tval, val)
-            scale = np.where(ok, 1.0, 0.5 * scale)
-            moving &= np.isfinite(newton) & (scale > 1e-12)
+                step = np.where(H > 0, -g / H, -np.sign(g) * r)
+            new = np.clip(d + step, lo, hi)
+            moving = np.abs(new - d) > POLY_XTOL * self.k
+            d = new
             if not moving.any():
                 break
-        pw = _powers(d, ORDER + 1)
-        g = self.chi2(d, 1, pw)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            shift = ORDER * self.c[0][ORDER] * pw[ORDER - 1] / self.chi2(d, 2, pw)
-        edge = (np.abs(d) >= r * (1 - 1e-12)) & ~(((d <= dlo) & (g >= 0)) | ((d >= dhi) & (g <= 0)))
-        done = ~moving & ~edge & (np.abs(shift) <= MODEL_RTOL * self.k)
+            shift = ORDER * self.c[0][ORDER] * pw[ORDER - 1] / H
+        pushed = ((d <= dlo) & (g >= 0)) | ((d >= dhi) & (g <= 0))
+        edge = (np.abs(d) >= r * (1 - 1e-12)) & ~pushed
+        done = ~moving & ~edge & (H > 0) & (np.abs(shift) <= MODEL_RTOL * self.k) | pushed
         done |= ~np.isfinite(self.c[0]).all(axis=0)
         return d, done
 
@@ -255,21 +264,21 @@ class ExpSolution(Solution):
     model: Model | None = None
 
 
-def solve(batch: Batch, k0: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_iter: int = 50,
-          data: Sums | None = None) -> ExpSolution:
+def descend(model: Model, lo: np.ndarray, hi: np.ndarray, syy: np.ndarray, max_iter: int,
+            reevaluate) -> tuple[Model, np.ndarray, np.ndarray, np.ndarray]:
     """Minimise chi2(k) for every trace on Taylor models of the sums.
 
     The model about the start is minimised by Newton steps within a trust
     region (radius ``RADIUS`` relative, doubling on success up to
     ``MAX_RADIUS``, quartered on failure). Where the minimum is interior and
-    its truncation error negligible the trace has converged; elsewhere the
-    data are evaluated again at the model's minimum (accepted if chi2 does
-    not increase) - ``max_iter`` bounds these re-evaluations. A minimum on a
-    bound the gradient pushes against also counts as converged.
+    its truncation error negligible the trace has converged; elsewhere
+    ``reevaluate(idx, k)`` builds new models at the minima of the traces
+    ``idx`` (accepted where chi2 does not increase) - ``max_iter`` bounds
+    these re-evaluations. A minimum on a bound the gradient pushes against
+    also counts as converged. Returns ``(model, step, converged, iterations)``
+    with the optimum at ``model.k + step``.
     """
-    d = Sums.of(batch) if data is None else data
-    m = batch.m
-    model = Model.at(d, np.clip(k0, lo, hi))
+    m = model.k.size
     step, radius = np.zeros(m), np.full(m, RADIUS)
     conv, iters = np.zeros(m, bool), np.zeros(m, int)
     active = np.arange(m)
@@ -281,21 +290,37 @@ def solve(batch: Batch, k0: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_iter
         if done.all() or it == max_iter:
             break
         active, part, dk = active[~done], part.take(~done), dk[~done]
-        new = Model.at(d.rows(active), part.k + dk)
-        better = np.isfinite(new.c[0][0]) & (
-            new.c[0][0] <= part.c[0][0] + TIE_RTOL * d.syy[active])
+        new = reevaluate(active, part.k + dk)
+        better = np.isfinite(new.c[0][0]) & (new.c[0][0] <= part.c[0][0] + TIE_RTOL * syy[active])
         model.put(active[better], new.take(better))
         step[active[better]] = 0.0
         iters[active] += 1
         radius[active] = np.where(better, np.minimum(2 * radius[active], MAX_RADIUS),
                                   0.25 * radius[active])
+    return model, step, conv, iters
+
+
+def solution(model: Model, step, conv, iters, sw, syy, ybar, e=None) -> ExpSolution:
+    """The :class:`ExpSolution` at ``model.k + step`` (``e``: the basis column there)."""
     k = model.k + step
-    pt = model.point(step, d.sw, d.syy)
+    pt = model.point(step, sw, syy)
     a = k * k * pt["d2"] + k * pt["d1"]
     b = k ** 3 * pt["d3"] + 3 * k * k * pt["d2"] + k * pt["d1"]
-    return ExpSolution(k[:, None], pt["A"][:, None], d.ybar - pt["A"] * pt["ebar"], pt["chi2"],
-                       conv, iters, _normal(pt["A"], pt["S"], pt["Q"], d.sw), e=d.decay(k),
-                       curv=(a, b), model=model)
+    return ExpSolution(k[:, None], pt["A"][:, None], ybar - pt["A"] * pt["ebar"], pt["chi2"],
+                       conv, iters, _normal(pt["A"], pt["S"], pt["Q"], sw), e=e, curv=(a, b),
+                       model=model)
+
+
+def solve(batch: Batch, k0: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_iter: int = 50,
+          data: Sums | None = None) -> ExpSolution:
+    """Fit every trace of ``batch`` (see :func:`descend`), one block at a time."""
+    d = Sums.of(batch) if data is None else data
+    model = Model.at(d, np.clip(k0, lo, hi))
+    model, step, conv, iters = descend(model, lo, hi, d.syy, max_iter,
+                                       lambda idx, k: Model.at(d.rows(idx), k))
+    sol = solution(model, step, conv, iters, d.sw, d.syy, d.ybar)
+    sol.e = d.decay(sol.theta[:, 0])
+    return sol
 
 
 def _normal(A, S, Q, sw) -> np.ndarray:
@@ -317,4 +342,4 @@ def evaluate(d: Sums, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.maximum(d.syy - H[0] * A, 0.0), A * (A * G1 + 2 * H[1])
 
 
-__all__ = ["ORDER", "ExpSolution", "Model", "Sums", "evaluate", "solve"]
+__all__ = ["ORDER", "ExpSolution", "Model", "Sums", "descend", "evaluate", "solution", "solve"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from cryochar.analysis.coherence import tiles
 from cryochar.analysis.coherence.data import Batch
 from cryochar.analysis.coherence.linalg import separable_linear, solve_small
 from cryochar.analysis.coherence.trig import cos_sin
@@ -82,7 +83,14 @@ def exponential_rate(batch: Batch) -> np.ndarray:
     ``-log(r) / delta``: exact on noiseless data.
     """
     if batch.tau.shape[0] == 1 and batch.all_valid:
-        return _clip_rate(_integral_shared(batch), batch)
+        rate = block_prony(batch) if batch.grid.start is not None else None
+        if rate is None:
+            return _clip_rate(_integral_shared(batch), batch)
+        # Prony is rough where the decay is not resolved by its blocks
+        redo = np.flatnonzero(~((rate * batch.span > 0.3) & (rate * batch.dt_min < 0.3)))
+        if redo.size:
+            rate[redo] = _integral_shared(batch.slice(redo))
+        return _clip_rate(rate, batch)
     y = _filled(batch)
     w, sw, ybar = batch.w, batch.sw, batch.ybar
     S = _cumtrapz(y, batch.tau)
@@ -100,6 +108,46 @@ def exponential_rate(batch: Batch) -> np.ndarray:
     return _clip_rate(-c_s, batch)
 
 
+#: Blocks of the linear-prediction start (:func:`block_prony`).
+PRONY_BLOCKS = 16
+
+
+def block_prony(batch: Batch) -> np.ndarray | None:
+    """Decay rate from the linear-prediction (Prony) relation of block sums.
+
+    On a uniform grid ``y = A r^i + B`` makes the sums ``T_b`` of ``K`` blocks of
+    ``L`` points geometric, ``T_b - L B = rho^b (T_0 - L B)`` with
+    ``rho = r^L``; summed, ``T_b - T_0 = (rho - 1) (sum_{j<b} T_j - b L B)``, a
+    linear regression of ``T`` on ``[sum_{j<b} T_j, b]`` whose first
+    coefficient is ``rho - 1``. Exact on noiseless data; the sums average the
+    noise. One pass over the data, then work on ``(m, K)`` arrays. None when
+    the trace is too short (under three points per block).
+    """
+    m, n = batch.y.shape
+    K = min(PRONY_BLOCKS, n // 3)
+    if K < 4:
+        return None
+    L = n // K
+    y = batch.y[:, :K * L]
+    T = y[:, 0::L].copy()
+    for j in range(1, L):
+        T += y[:, j::L]
+    T = np.ascontiguousarray(T.T)  # (K, m): the algebra runs along contiguous rows
+    C = np.empty_like(T)
+    C[0] = 0.0
+    for i in range(1, K):
+        np.add(C[i - 1], T[i - 1], out=C[i])
+    T -= T.mean(axis=0)
+    C -= C.mean(axis=0)
+    b = (np.arange(K) - (K - 1) / 2)[:, None]
+    g_cc, g_cb = np.einsum("km,km->m", C, C), np.einsum("km,km->m", C, np.broadcast_to(b, C.shape))
+    h_c, h_b = np.einsum("km,km->m", C, T), np.einsum("km,km->m", T, np.broadcast_to(b, T.shape))
+    bb = float((b * b).sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = (bb * h_c - g_cb * h_b) / (g_cc * bb - g_cb * g_cb)
+        return -np.log1p(beta) / (L * batch.grid.step[0])
+
+
 def _running_sum(inc: np.ndarray) -> np.ndarray:
     """``out[:, i] = sum(inc[:, :i])`` (``out[:, 0] = 0``); a loop over the
     columns, each step vectorised over traces (faster than ``np.cumsum``
@@ -112,6 +160,13 @@ def _running_sum(inc: np.ndarray) -> np.ndarray:
     return out
 
 
+def _moments(a: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """``a @ basis`` reproducibly (:mod:`.tiles`), else by row dots."""
+    if tiles.deterministic():
+        return tiles.tiled_matmul(a, basis)
+    return np.stack([np.einsum("mn,mn->m", a, np.broadcast_to(b, a.shape)) for b in basis.T], 1)
+
+
 def _integral_shared(batch: Batch) -> np.ndarray:
     """:func:`exponential_rate` for a time axis shared by all traces, every
     point valid: the regression from row sums, on the centred ``w (y - ybar)``."""
@@ -122,17 +177,18 @@ def _integral_shared(batch: Batch) -> np.ndarray:
     if not uniform:
         inc *= 0.5 * np.diff(tau)
     S = _running_sum(inc)
-    d = np.broadcast_to(tau - tau[0], y.shape)
+    d = tau - tau[0]
+    basis = np.stack([np.ones_like(d), d, d * d], axis=1)
     wS = S if batch.unit_weights else batch.w * S
-    s_S = np.einsum("mn->m", wS)
+    s_S, g_sd = _moments(wS, basis[:, :2]).T
     if batch.unit_weights:
-        s_d, g_dd = np.full(sw.shape, d[0].sum()), np.full(sw.shape, d[0] @ d[0])
+        s_d, g_dd = np.full(sw.shape, d.sum()), np.full(sw.shape, d @ d)
     else:
-        s_d, g_dd = (np.einsum("mn,mn->m", batch.w, x) for x in (d, d * d))
+        s_d, g_dd = _moments(batch.w, basis[:, 1:]).T
     g_ss = np.einsum("mn,mn->m", wS, S) - s_S * s_S / sw
-    g_sd = np.einsum("mn,mn->m", wS, d) - s_S * s_d / sw
+    g_sd = g_sd - s_S * s_d / sw
     g_dd = g_dd - s_d * s_d / sw
-    h_s, h_d = np.einsum("mn,mn->m", wyc, S), np.einsum("mn,mn->m", wyc, d)
+    h_s, h_d = np.einsum("mn,mn->m", wyc, S), _moments(wyc, basis[:, 1:2])[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         c_s = (g_dd * h_s - g_sd * h_d) / (g_ss * g_dd - g_sd * g_sd)
         if not uniform:
@@ -287,4 +343,5 @@ def ramsey(batch: Batch, power: int) -> tuple[np.ndarray, np.ndarray]:
     return _clip_rate(rate, batch), freq
 
 
-__all__ = ["double_rates", "envelope_power", "exponential_rate", "ramsey", "relaxation_share"]
+__all__ = ["block_prony", "double_rates", "envelope_power", "exponential_rate", "ramsey",
+           "relaxation_share"]

@@ -68,6 +68,8 @@ def inverse_psd(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     number beyond ~1e12) are NaN and ``good`` is False there.
     """
     p = H.shape[1]
+    if p == 3:
+        return _inverse3(H)
     diag = np.einsum("mii->mi", H)
     good = np.isfinite(H).all(axis=(1, 2)) & (diag > 0).all(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -100,33 +102,36 @@ def _inverse_small(C: np.ndarray, scale: np.ndarray, good: np.ndarray):
     with np.errstate(divide="ignore", invalid="ignore"):
         if p == 1:
             inv = 1.0 / C
-        elif p == 2:
+        else:
             det = C[:, 0, 0] * C[:, 1, 1] - C[:, 0, 1] * C[:, 1, 0]
             good &= det > SINGULAR_RTOL
             inv = np.stack([np.stack([C[:, 1, 1], -C[:, 0, 1]], -1),
                             np.stack([-C[:, 1, 0], C[:, 0, 0]], -1)], 1) / det[:, None, None]
-        else:
-            return _inverse3(C, scale, good)
         inv = inv * scale[:, :, None] * scale[:, None, :]
     inv[~good] = np.nan
     return inv, good
 
 
-def _inverse3(C: np.ndarray, scale: np.ndarray, good: np.ndarray):
-    """Closed-form inverse of symmetric unit-diagonal 3x3 matrices (adjugate
-    over determinant), on the three off-diagonal elements only."""
-    a, b, c = C[:, 0, 1], C[:, 0, 2], C[:, 1, 2]
-    minor2 = 1.0 - a * a
-    adj = np.empty_like(C)
-    adj[:, 0, 0], adj[:, 1, 1], adj[:, 2, 2] = 1.0 - c * c, 1.0 - b * b, minor2
-    adj[:, 0, 1] = adj[:, 1, 0] = b * c - a
-    adj[:, 0, 2] = adj[:, 2, 0] = a * c - b
-    adj[:, 1, 2] = adj[:, 2, 1] = a * b - c
-    det = adj[:, 0, 0] + a * adj[:, 0, 1] + b * adj[:, 0, 2]
-    good &= (minor2 > SINGULAR_RTOL) & (det > SINGULAR_RTOL * minor2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = adj * (scale / np.where(good, det, 1.0)[:, None])[:, :, None] * scale[:, None, :]
-    inv[~good] = np.nan
+def _inverse3(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`inverse_psd` for symmetric 3x3 matrices, on their six distinct
+    elements: unit-diagonal scaling, then adjugate over determinant; the
+    Sylvester minors are the Cholesky pivot test."""
+    h00, h11, h22 = H[:, 0, 0], H[:, 1, 1], H[:, 2, 2]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        good = (h00 > 0) & (h11 > 0) & (h22 > 0) & np.isfinite(H).all(axis=(1, 2))
+        s0, s1, s2 = (1.0 / np.sqrt(np.where(good, x, 1.0)) for x in (h00, h11, h22))
+        a, b, c = H[:, 0, 1] * s0 * s1, H[:, 0, 2] * s0 * s2, H[:, 1, 2] * s1 * s2
+        minor2 = 1.0 - a * a
+        a00, a01, a02 = 1.0 - c * c, b * c - a, a * c - b
+        det = a00 + a * a01 + b * a02
+        good &= (minor2 > SINGULAR_RTOL) & (det > SINGULAR_RTOL * minor2)
+        f = np.where(good, 1.0 / det, np.nan)
+        inv = np.empty_like(H)
+        inv[:, 0, 0], inv[:, 1, 1], inv[:, 2, 2] = a00 * f * s0 * s0, (1.0 - b * b) * f * s1 * s1, \
+            minor2 * f * s2 * s2
+        inv[:, 0, 1] = inv[:, 1, 0] = a01 * f * s0 * s1
+        inv[:, 0, 2] = inv[:, 2, 0] = a02 * f * s0 * s2
+        inv[:, 1, 2] = inv[:, 2, 1] = (a * b - c) * f * s1 * s2
     return inv, good
 
 

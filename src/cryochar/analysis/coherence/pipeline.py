@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
 from scipy import special
 
-from cryochar.analysis.coherence import exponential, rate_profile
+from cryochar.analysis.coherence import exponential, onerate, rate_profile
 from cryochar.analysis.coherence.data import Batch, build, validate
 from cryochar.analysis.coherence.diagnostics import (
     at_bound,
     per_unique,
+    runs_z,
     statistical_flags,
     unresolved,
 )
@@ -150,12 +152,10 @@ def _limits(model: Model, batch: Batch, sol, data, lo, hi, free):
     def limits(sel: np.ndarray, se: np.ndarray, crit: np.ndarray):
         full = sel.size == batch.m
         if data is not None:
-            part = sol if full else exponential.ExpSolution(
-                sol.theta[sel], sol.coef[sel], sol.offset[sel], sol.chi2[sel], sol.converged[sel],
-                sol.iterations[sel], curv=tuple(c[sel] for c in sol.curv),
-                model=sol.model.take(sel))
-            return rate_profile.profile_interval(data.rows(sel), part, crit, se, lo[sel, 0],
-                                                 hi[sel, 0])
+            part = sol if full else rate_profile.subset(sol, sel)
+            return rate_profile.profile_interval(
+                part, crit, se, lo[sel, 0], hi[sel, 0],
+                lambda idx, k: exponential.evaluate(data.rows(sel[idx]), k))
         sub = batch if full else batch.slice(sel)
         return profile_rate_interval(model, sub, sol.theta[sel], sol.chi2[sel], se, crit,
                                      lo[sel], hi[sel], free)
@@ -166,42 +166,59 @@ def _fit_block(model: Model, batch: Batch, level: float, max_iter: int, profile:
                theta0: np.ndarray | None = None) -> dict[str, Any]:
     """Fit one block of traces; every returned array has one row per trace."""
     free = model.free()
-    which = tuple(j for j, f in enumerate(free) if f)
-    n_params = len(which) + model.n_columns + 1
     lo, hi = model.bounds(batch)
     start = model.guess(batch) if theta0 is None else theta0
     sol, data = _solve(model, batch, start, lo, hi, max_iter)
-    theta, coef = model.canonical(sol.theta, sol.coef)
-    normal = sol.normal
+    sol.theta, sol.coef = model.canonical(sol.theta, sol.coef)
     if model.relabels:
-        normal = evaluate(model, batch, np.arange(batch.m), theta, which).normal
-    r = _residuals(model, batch, theta, coef, sol.offset, None if data is None else (sol.e,))
+        which = tuple(j for j, f in enumerate(free) if f)
+        sol.normal = evaluate(model, batch, np.arange(batch.m), sol.theta, which).normal
+    r = _residuals(model, batch, sol.theta, sol.coef, sol.offset,
+                   None if data is None else (sol.e,))
     chi2 = np.einsum("mn,mn->m", batch.w * r, r)
-    dof = batch.n_valid - n_params
+    z = runs_z(r, batch.valid, batch.all_valid)
+    return finish(model, batch, sol, chi2, z, lo, hi, level, profile,
+                  _limits(model, batch, sol, data, lo, hi, free))
+
+
+def finish(model: Model, meta, sol, chi2, z, lo, hi, level: float, profile: bool,
+           limits) -> dict[str, Any]:
+    """Covariance, reported parameters, interval and flags from a solution.
+
+    ``meta`` is the :class:`.data.Batch` or any object with its per-trace
+    fields ``m``, ``n_valid``, ``absolute``, ``syy``, ``t_scale``, ``span``,
+    ``dt_min``, ``dt_med``; ``chi2`` and ``z`` are the residual chi-square and
+    runs-test score, ``limits`` computes the profile interval (see
+    :func:`_interval`).
+    """
+    free = model.free()
+    which = tuple(j for j, f in enumerate(free) if f)
+    n_params = len(which) + model.n_columns + 1
+    theta, coef = sol.theta, sol.coef
+    dof = meta.n_valid - n_params
     with np.errstate(divide="ignore", invalid="ignore"):
         redchi = np.where(dof > 0, chi2 / dof, np.nan)
-    scale = np.ones(batch.m) if batch.absolute else redchi
-    cov, good = internal_covariance(normal, scale)
-    values, cov_phys = propagate(model, theta, coef, sol.offset, batch.t_scale, which, cov)
+    scale = np.ones(meta.m) if meta.absolute else redchi
+    cov, good = internal_covariance(sol.normal, scale)
+    values, cov_phys = propagate(model, theta, coef, sol.offset, meta.t_scale, which, cov)
     sd = np.sqrt(np.einsum("mii->mi", cov_phys))
     finite_val = np.stack([np.isfinite(values[n]) for n in model.names], axis=1)
     stderr_ok = (np.isfinite(sd) | ~finite_val).all(axis=1)
-    crit = _critical(level, dof, batch.absolute, redchi)
-    lower, upper, open_low, open_high = _interval(
-        batch, theta, cov, scale, crit, lo, hi, free, profile,
-        _limits(model, batch, sol, data, lo, hi, free))
+    crit = _critical(level, dof, meta.absolute, redchi)
+    lower, upper, open_low, open_high = _interval(meta, theta, cov, scale, crit, lo, hi, free,
+                                                  profile, limits)
     flags = _flag_bits([
         (dof < 1, FitFlag.TOO_FEW_POINTS),
         (~sol.converged, FitFlag.NOT_CONVERGED),
         (~good | ~stderr_ok, FitFlag.BAD_COVARIANCE),
         (at_bound(theta, lo, hi, free), FitFlag.AT_BOUND),
-        (unresolved(theta, batch, model.rate_cols, model.freq_cols) | open_high,
+        (unresolved(theta, meta, model.rate_cols, model.freq_cols) | open_high,
          FitFlag.UNRESOLVED),
         (open_low, FitFlag.LOWER_BOUND_ONLY),
-    ], statistical_flags(batch, chi2, r, n_params, len(model.freq_cols)))
-    n = batch.n_valid
+    ], statistical_flags(meta, chi2, z, n_params, len(model.freq_cols)))
+    n = meta.n_valid
     with np.errstate(divide="ignore", invalid="ignore"):
-        fit_term = chi2 if batch.absolute else n * np.log(chi2 / n)
+        fit_term = chi2 if meta.absolute else n * np.log(chi2 / n)
     return {
         "values": values, "stderr": {name: sd[:, j] for j, name in enumerate(model.names)},
         "covariance": cov_phys, "chisq": chi2, "dof": dof, "redchi": redchi, "n_points": n,
@@ -236,6 +253,7 @@ def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = N
                        fix="shots derives sigma from the binomial variance of the model")
     t2, y2, s2, scalar = validate(t, y, sigma)
     n2 = None if shots is None else np.broadcast_to(np.asarray(shots, dtype=float), y2.shape)
+    n_traces = y2.shape[0]
 
     def block(start: int) -> dict[str, Any]:
         sl = slice(start, start + CHUNK)
@@ -248,13 +266,15 @@ def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = N
         return _fit_block(part, batch, level, max_iter, profile)
 
     # blocks of traces bound the working set; each block is fully vectorised
-    starts = range(0, y2.shape[0], CHUNK)
-    n_threads = min(len(starts), workers or os.cpu_count() or 1)
-    if n_threads > 1:
-        with ThreadPoolExecutor(n_threads) as pool:
-            out = _concat(list(pool.map(block, starts)))
-    else:
-        out = _concat([block(start) for start in starts])
+    n_threads = min(-(-n_traces // CHUNK), workers or os.cpu_count() or 1)
+    with ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool:
+        if model.one_rate and n2 is None:
+            job = onerate.Job(model, t2, y2, s2, scalar, level, max_iter, profile, CHUNK,
+                              n_threads)
+            out = _concat(onerate.fit_all(job, pool))
+        else:
+            starts = range(0, n_traces, CHUNK)
+            out = _concat(list(map(block, starts) if pool is None else pool.map(block, starts)))
     values, stderr = out["values"], out["stderr"]
     fields = {
         "model": model.name, "amplitude": values["amplitude"],

@@ -20,18 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from cryochar.analysis.coherence.exponential import (
-    ORDER,
-    ExpSolution,
-    Model,
-    Sums,
-    _powers,
-    evaluate,
-)
+from cryochar.analysis.coherence.exponential import ORDER, ExpSolution, Model, _powers
 from cryochar.analysis.coherence.intervals import RateInterval
 
 #: Largest relative truncation error of a root found on the polynomial.
-ROOT_RTOL = 1e-10
+ROOT_RTOL = 1e-8
 #: Farthest root (relative to the model's centre rate) taken from the polynomial.
 REACH = 0.5
 #: Newton steps on real evaluations stop below this step in log k (the
@@ -39,6 +32,9 @@ REACH = 0.5
 UTOL = 3e-4
 MAX_ROOT_ITER = 30
 POLY_ROOT_ITER = 8
+#: Newton steps on the polynomial stop below this relative step (the step
+#: is applied; quadratic convergence leaves an error of its square).
+POLY_RTOL = 1e-9
 
 
 def _taylor_distance(a, b, crit, sign):
@@ -60,21 +56,23 @@ def _on_model(model: Model, k_hat, chi2_min, crit, k_start, bound):
             pw = _powers(d, ORDER + 1)
             s = np.sqrt(np.maximum(model.chi2(d, 0, pw) - chi2_min, 0.0))
             g = model.chi2(d, 1, pw)
-            step = -(s - root) * 2 * s / g
-            d = d + step
-            if not (np.abs(step) > 1e-13 * k_hat).any():
+            step = (root - s) * 2 * s / g
+            d += step
+            settled = np.abs(step) <= POLY_RTOL * k_hat
+            if settled.all():
                 break
-        error = model.c[0][ORDER] * d ** ORDER / g
+        # the last term's contribution estimates the truncation error
+        error = model.c[0][ORDER] * pw[ORDER] / g
         k = model.k + d
-        good = (np.abs(step) <= 1e-13 * k_hat) & (np.abs(error) <= ROOT_RTOL * k_hat)
+        good = settled & (np.abs(error) <= ROOT_RTOL * k_hat) & (np.abs(d) <= REACH * model.k)
         good &= ((k - k_hat) * (bound - k_hat) > 0) & ((bound - k) * (bound - k_hat) > 0)
-        good &= np.abs(d) <= REACH * model.k
     return k, good
 
 
-def _side(d: Sums, u_hat, chi2_min, crit, start, bound, sign):
+def _side(evaluate_at, u_hat, chi2_min, crit, start, bound, sign):
     """Root on one side in ``u = log k`` from real evaluations, in a bracket.
 
+    ``evaluate_at(idx, k)`` returns chi2 and dchi2/dk of the traces ``idx``.
     Returns ``(u_limit, open)``; a side is open when the bound is reached
     below the critical value.
     """
@@ -89,7 +87,7 @@ def _side(d: Sums, u_hat, chi2_min, crit, start, bound, sign):
             break
         up, bp = u[pending], bound[pending]
         k = np.exp(up)
-        chi2, d1 = evaluate(d.rows(pending), k)
+        chi2, d1 = evaluate_at(pending, k)
         s = np.sqrt(np.maximum(chi2 - chi2_min[pending], 0.0))
         z = s - root[pending]
         out = z >= 0
@@ -113,12 +111,21 @@ def _side(d: Sums, u_hat, chi2_min, crit, start, bound, sign):
     return np.where(is_open, bound, limit), is_open
 
 
-def profile_interval(d: Sums, sol: ExpSolution, crit: np.ndarray, se: np.ndarray,
-                     lo: np.ndarray, hi: np.ndarray) -> RateInterval:
+def subset(sol: ExpSolution, sel: np.ndarray) -> ExpSolution:
+    """The parts of ``sol`` :func:`profile_interval` uses, for traces ``sel``."""
+    return ExpSolution(sol.theta[sel], sol.coef[sel], sol.offset[sel], sol.chi2[sel],
+                       sol.converged[sel], sol.iterations[sel],
+                       curv=tuple(c[sel] for c in sol.curv), model=sol.model.take(sel))
+
+
+def profile_interval(sol: ExpSolution, crit: np.ndarray, se: np.ndarray, lo: np.ndarray,
+                     hi: np.ndarray, evaluate_at) -> RateInterval:
     """Profile-likelihood limits of the rate (scaled units) for every trace.
 
     ``crit`` is the critical chi-square increase and ``se`` the unscaled Wald
-    standard error of ``k`` (the start where the Taylor expansion fails).
+    standard error of ``k`` (the start where the Taylor expansion fails);
+    ``evaluate_at(idx, k)`` evaluates chi2 and dchi2/dk of traces ``idx`` where
+    the polynomial is not accurate enough.
     """
     k_hat = sol.theta[:, 0]
     u_hat = np.log(k_hat)
@@ -137,12 +144,13 @@ def profile_interval(d: Sums, sol: ExpSolution, crit: np.ndarray, se: np.ndarray
         is_open = np.zeros(k.size, bool)
         rest = np.flatnonzero(~good)
         if rest.size:
-            u, is_open[rest] = _side(d.rows(rest), u_hat[rest], sol.chi2[rest], crit[rest],
-                                     start[rest], np.log(bound[rest]), sign)
+            u, is_open[rest] = _side(lambda idx, k, rest=rest: evaluate_at(rest[idx], k),
+                                     u_hat[rest], sol.chi2[rest], crit[rest], start[rest],
+                                     np.log(bound[rest]), sign)
             k[rest] = np.exp(u)
         out.append((k, is_open))
     (low, open_low), (high, open_high) = out
     return RateInterval(low, high, open_low, open_high)
 
 
-__all__ = ["profile_interval"]
+__all__ = ["profile_interval", "subset"]

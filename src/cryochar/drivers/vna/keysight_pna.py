@@ -105,10 +105,11 @@ class KeysightPNA(ScpiInstrument):
         for parameter in names:
             self._define(parameter)
         self._sweep_and_wait()
+        points = self.points.get_latest() or int(self.points())
         result = {}
         for parameter in names:
             self.write(f"CALC{ch}:PAR:SEL '{self._name(parameter)}'")
-            raw = self._block(f"CALC{ch}:DATA? SDATA")
+            raw = self._block(f"CALC{ch}:DATA? SDATA", count=2 * points)
             result[parameter] = raw[0::2] + 1j * raw[1::2]
         return result
 
@@ -149,11 +150,18 @@ class KeysightPNA(ScpiInstrument):
         finally:
             self.visa_handle.timeout = saved
 
-    def _block(self, query: str) -> np.ndarray:
-        """Query a REAL,64 little-endian block (reconnect and retry once if garbled/lost)."""
-        return self.recover(query, lambda: self.visa_handle.query_binary_values(
-            query, datatype="d", is_big_endian=False, container=np.array),
-            transient=(*TRANSIENT, ValueError))
+    def _block(self, query: str, count: int | None = None) -> np.ndarray:
+        """Query a REAL,64 little-endian block; a garbled or lost one, or one of the wrong
+        length (``count`` values expected), reconnects and queries again once."""
+
+        def read() -> np.ndarray:
+            values = self.visa_handle.query_binary_values(
+                query, datatype="d", is_big_endian=False, container=np.array)
+            if count is not None and values.size != count:
+                raise ValueError(f"{values.size} values where {count} were expected")
+            return values
+
+        return self.recover(query, read, transient=(*TRANSIENT, ValueError))
 
 
 def _scpi_number(value: Any) -> str:
