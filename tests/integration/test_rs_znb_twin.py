@@ -129,6 +129,20 @@ def test_a_reconnecting_session_reuses_its_traces(twin: Twin, znb: RohdeSchwarzZ
         again.close()
 
 
+def test_a_short_block_is_a_garbled_reply_and_read_again(twin: Twin, znb: RohdeSchwarzZNB):
+    device = twin.devices["vna_rs"]
+    original, calls = device._block, []
+
+    def short_once(values: np.ndarray) -> bytes:
+        calls.append(values.size)
+        return original(values[:-2] if len(calls) == 1 else values)
+
+    device._block = short_once  # the first block loses its last point
+    s21 = znb.measure_s_parameters()["S21"]
+    assert s21.size == POINTS and calls == [2 * POINTS, 2 * POINTS]
+    assert znb.faults["garbled"] == 1
+
+
 def test_blocks_survive_a_lossy_wire_by_reconnect_and_retry():
     config = load_testbed(overrides={"twin.faults.garble_probability": 0.15,
                                      "twin.faults.disconnect_probability": 0.02}).model

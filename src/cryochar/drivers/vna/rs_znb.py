@@ -150,7 +150,7 @@ class RohdeSchwarzZNB(ScpiInstrument):
         """Stimulus values of the channel, Hz (read through the channel's S21 trace)."""
         self._define("S21")
         self.write(f"CALC{self.options.channel}:PAR:SEL '{self._name('S21')}'")
-        return self._block(f"CALC{self.options.channel}:DATA:STIM?")
+        return self._block(f"CALC{self.options.channel}:DATA:STIM?", count=int(self.points()))
 
     def measure_s_parameters(self, names: Sequence[str] = ("S21",)) -> dict[str, np.ndarray]:
         """Trigger one single sweep (a complete average), wait for it, return the named
@@ -161,10 +161,11 @@ class RohdeSchwarzZNB(ScpiInstrument):
         for quantity in quantities.values():
             self._define(quantity)
         self._sweep_and_wait()
+        points = self.points.get_latest() or int(self.points())
         result = {}
         for parameter, quantity in quantities.items():
             self.write(f"CALC{ch}:PAR:SEL '{self._name(quantity)}'")
-            raw = self._block(f"CALC{ch}:DATA? SDAT")
+            raw = self._block(f"CALC{ch}:DATA? SDAT", count=2 * points)
             result[parameter] = raw[0::2] + 1j * raw[1::2]
         self.check_errors(f"CALC{ch}:DATA? SDAT")  # a missing trace or an ignored INIT
         return result
@@ -210,11 +211,18 @@ class RohdeSchwarzZNB(ScpiInstrument):
         finally:
             self.visa_handle.timeout = saved
 
-    def _block(self, query: str) -> np.ndarray:
-        """Query a REAL,64 little-endian block (reconnect and retry once if garbled/lost)."""
-        return self.recover(query, lambda: self.visa_handle.query_binary_values(
-            query, datatype="d", is_big_endian=False, container=np.array),
-            transient=(*TRANSIENT, ValueError))
+    def _block(self, query: str, count: int) -> np.ndarray:
+        """Query a REAL,64 little-endian block of ``count`` values; a garbled or lost one, or
+        one of another length, reconnects and queries again once."""
+
+        def read() -> np.ndarray:
+            values = self.visa_handle.query_binary_values(
+                query, datatype="d", is_big_endian=False, container=np.array)
+            if values.size != count:
+                raise ValueError(f"{values.size} values where {count} were expected")
+            return values
+
+        return self.recover(query, read, transient=(*TRANSIENT, ValueError))
 
 
 def _number(value: Any) -> str:
