@@ -122,13 +122,18 @@ class Sums:
 
 
 # Truncated power series are stored coefficient-major, ``(J, m)``: every
-# operation then runs over contiguous rows of traces.
+# operation then runs over contiguous rows of traces. Sums over coefficients
+# are accumulated term by term with elementwise operations, so a trace's
+# result never depends on how many traces share the array (numpy's reductions
+# change their summation order with the array's shape).
 
 def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Product of truncated power series."""
-    out = np.empty(a.shape)
-    for i in range(a.shape[0]):
-        np.einsum("jm,jm->m", a[:i + 1], b[i::-1], out=out[i])
+    J = a.shape[0]
+    out, term = np.zeros(a.shape), np.empty(a.shape)
+    for j in range(J):
+        np.multiply(b[:J - j], a[j], out=term[:J - j])
+        out[j:] += term[:J - j]
     return out
 
 
@@ -137,27 +142,39 @@ def _div(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.empty(a.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = 1.0 / b[0]
-        np.multiply(a[0], inv, out=out[0])
-        for i in range(1, a.shape[0]):
-            out[i] = (a[i] - np.einsum("jm,jm->m", out[:i], b[i:0:-1])) * inv
+        for i in range(a.shape[0]):
+            acc = a[i].copy()
+            for j in range(i):
+                acc -= out[j] * b[i - j]
+            np.multiply(acc, inv, out=out[i])
     return out
 
 
-def _powers(x: np.ndarray, n: int) -> np.ndarray:
-    """``x^j`` for ``j = 0..n-1``, ``(n, m)``."""
-    out = np.empty((n, x.size))
-    out[0] = 1.0
-    for j in range(1, n):
-        np.multiply(out[j - 1], x, out=out[j])
+def _horner(c: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The polynomial with coefficients ``c`` ``(J, m)`` at ``x`` ``(m,)``."""
+    out = c[-1] * x
+    for j in range(c.shape[0] - 2, 0, -1):
+        out += c[j]
+        out *= x
+    out += c[0]
     return out
-
-
-def _polyval(c: np.ndarray, pw: np.ndarray) -> np.ndarray:
-    return np.einsum("jm,jm->m", c, pw[:c.shape[0]])
 
 
 def _derivative(c: np.ndarray) -> np.ndarray:
     return c[1:] * _P[1:c.shape[0], None]
+
+
+def ipow(x: np.ndarray, n: int) -> np.ndarray:
+    """``x ** n`` for a small integer ``n >= 1`` by repeated squaring (``**`` with
+    an integer exponent array goes through the slow general power)."""
+    out, base = None, x
+    while n:
+        if n & 1:
+            out = base if out is None else out * base
+        n >>= 1
+        if n:
+            base = base * base
+    return out
 
 
 @dataclass(eq=False)
@@ -201,9 +218,9 @@ class Model:
                                 (other.s, other.q, other.h, *other.c), strict=True):
             mine[:, sel] = theirs
 
-    def chi2(self, d: np.ndarray, deriv: int = 0, pw: np.ndarray | None = None) -> np.ndarray:
+    def chi2(self, d: np.ndarray, deriv: int = 0) -> np.ndarray:
         """chi2 (or its ``deriv``-th k-derivative) at offsets ``d`` from the centre."""
-        return _polyval(self.c[deriv], _powers(d, ORDER + 1) if pw is None else pw)
+        return _horner(self.c[deriv], d)
 
     def minimise(self, dlo: np.ndarray, dhi: np.ndarray, radius: np.ndarray):
         """Minimum of the chi2 polynomial on ``[dlo, dhi]`` within ``radius * k``.
@@ -217,19 +234,18 @@ class Model:
         """
         r = radius * self.k
         lo, hi = np.maximum(dlo, -r), np.minimum(dhi, r)
-        d = np.zeros(self.k.size)
+        d, moving = np.zeros(self.k.size), np.ones(self.k.size, bool)
         for _ in range(MAX_POLY_ITER):
-            pw = _powers(d, ORDER + 1)
-            g, H = self.chi2(d, 1, pw), self.chi2(d, 2, pw)
+            g, H = self.chi2(d, 1), self.chi2(d, 2)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = np.where(H > 0, -g / H, -np.sign(g) * r)
             new = np.clip(d + step, lo, hi)
-            moving = np.abs(new - d) > POLY_XTOL * self.k
-            d = new
+            d = np.where(moving, new, d)  # a settled trace stays put: results per trace
+            moving &= np.abs(step) > POLY_XTOL * self.k
             if not moving.any():
                 break
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            shift = ORDER * self.c[0][ORDER] * pw[ORDER - 1] / H
+            shift = ORDER * self.c[0][ORDER] * ipow(d, ORDER - 1) / H
         pushed = ((d <= dlo) & (g >= 0)) | ((d >= dhi) & (g <= 0))
         edge = (np.abs(d) >= r * (1 - 1e-12)) & ~pushed
         done = ~moving & ~edge & (H > 0) & (np.abs(shift) <= MODEL_RTOL * self.k) | pushed
@@ -239,18 +255,17 @@ class Model:
     def point(self, d: np.ndarray, sw: np.ndarray, syy: np.ndarray) -> dict[str, np.ndarray]:
         """Fit quantities at offsets ``d``: chi2, ``A``, offset factor ``ebar``,
         the sums of the normal matrix and dchi2/dk^j (``j = 1..3``)."""
-        pw = _powers(d, ORDER + 1)
         s1, q1 = _derivative(self.s), _derivative(self.q)
-        S = np.stack([_polyval(self.s, pw), -_polyval(s1, pw)], axis=1)
-        Q = np.stack([_polyval(self.q, pw), -0.5 * _polyval(q1, pw),
-                      0.25 * _polyval(_derivative(q1), pw)], axis=1)
+        S = np.stack([_horner(self.s, d), -_horner(s1, d)], axis=1)
+        Q = np.stack([_horner(self.q, d), -0.5 * _horner(q1, d),
+                      0.25 * _horner(_derivative(q1), d)], axis=1)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ebar = S[:, 0] / sw
             G = (Q[:, 0] - S[:, 0] * ebar) * (1 + RIDGE) + 1e-300
-            H0 = _polyval(self.h, pw)
+            H0 = _horner(self.h, d)
             A = H0 / G
         return {"chi2": np.maximum(syy - H0 * A, 0.0), "A": A, "ebar": ebar, "S": S, "Q": Q,
-                "d1": self.chi2(d, 1, pw), "d2": self.chi2(d, 2, pw), "d3": self.chi2(d, 3, pw)}
+                "d1": self.chi2(d, 1), "d2": self.chi2(d, 2), "d3": self.chi2(d, 3)}
 
 
 @dataclass

@@ -82,12 +82,15 @@ def exponential_rate(batch: Batch) -> np.ndarray:
     ``r = (2 - g delta) / (2 + g delta)``, so the rate is corrected to
     ``-log(r) / delta``: exact on noiseless data.
     """
-    if batch.tau.shape[0] == 1 and batch.all_valid:
+    if batch.tau.shape[0] == 1:
         rate = block_prony(batch) if batch.grid.start is not None else None
         if rate is None:
             return _clip_rate(_integral_shared(batch), batch)
-        # Prony is rough where the decay is not resolved by its blocks
-        redo = np.flatnonzero(~((rate * batch.span > 0.3) & (rate * batch.dt_min < 0.3)))
+        # per trace (results must not depend on the other traces of the block):
+        # Prony where every point is valid and the decay is resolved by its blocks
+        good = (batch.n_valid == batch.y.shape[1]) & (rate * batch.span > 0.3) & (
+            rate * batch.dt_min < 0.3)
+        redo = np.flatnonzero(~good)
         if redo.size:
             rate[redo] = _integral_shared(batch.slice(redo))
         return _clip_rate(rate, batch)
@@ -123,7 +126,7 @@ def block_prony(batch: Batch) -> np.ndarray | None:
     noise. One pass over the data, then work on ``(m, K)`` arrays. None when
     the trace is too short (under three points per block).
     """
-    m, n = batch.y.shape
+    n = batch.y.shape[1]
     K = min(PRONY_BLOCKS, n // 3)
     if K < 4:
         return None
@@ -168,10 +171,11 @@ def _moments(a: np.ndarray, basis: np.ndarray) -> np.ndarray:
 
 
 def _integral_shared(batch: Batch) -> np.ndarray:
-    """:func:`exponential_rate` for a time axis shared by all traces, every
-    point valid: the regression from row sums, on the centred ``w (y - ybar)``."""
+    """:func:`exponential_rate` for a time axis shared by all traces: the
+    regression from row sums, on the centred ``w (y - ybar)``. Each trace's
+    result depends on that trace only (invalid points have weight 0)."""
     tau = batch.tau[0]
-    y, wyc, sw = batch.y, batch.wyc, batch.sw
+    y, wyc, sw, w = _filled(batch), batch.wyc, batch.sw, batch.w
     inc = np.add(y[:, :-1], y[:, 1:])
     uniform = batch.grid.start is not None
     if not uniform:
@@ -179,12 +183,9 @@ def _integral_shared(batch: Batch) -> np.ndarray:
     S = _running_sum(inc)
     d = tau - tau[0]
     basis = np.stack([np.ones_like(d), d, d * d], axis=1)
-    wS = S if batch.unit_weights else batch.w * S
+    wS = w * S
     s_S, g_sd = _moments(wS, basis[:, :2]).T
-    if batch.unit_weights:
-        s_d, g_dd = np.full(sw.shape, d.sum()), np.full(sw.shape, d @ d)
-    else:
-        s_d, g_dd = _moments(batch.w, basis[:, 1:]).T
+    s_d, g_dd = _moments(w, basis[:, 1:]).T
     g_ss = np.einsum("mn,mn->m", wS, S) - s_S * s_S / sw
     g_sd = g_sd - s_S * s_d / sw
     g_dd = g_dd - s_d * s_d / sw

@@ -63,8 +63,9 @@ def inverse_psd(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     The matrices are first normalised to unit diagonal (so the test does not
     depend on parameter units), then factorised by a Cholesky decomposition
     vectorised over the stack (the loops run over the <= 6 rows, not over
-    traces). Returns ``(inverse, good)``; rows that are not finite, not
-    positive definite or have a pivot below ``SINGULAR_RTOL`` (condition
+    traces); 3x3 matrices use a closed form on their six distinct elements
+    (:func:`_inverse3`). Returns ``(inverse, good)``; rows that are not finite,
+    not positive definite or have a pivot below ``SINGULAR_RTOL`` (condition
     number beyond ~1e12) are NaN and ``good`` is False there.
     """
     p = H.shape[1]
@@ -96,7 +97,7 @@ def inverse_psd(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _inverse_small(C: np.ndarray, scale: np.ndarray, good: np.ndarray):
-    """Closed-form inverse of unit-diagonal 1x1..3x3 matrices; the Cholesky
+    """Closed-form inverse of unit-diagonal 1x1 and 2x2 matrices; the Cholesky
     pivots are ratios of leading principal minors (Sylvester)."""
     p = C.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):

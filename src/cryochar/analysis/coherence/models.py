@@ -22,7 +22,7 @@ import numpy as np
 
 from cryochar.analysis.coherence import guesses
 from cryochar.analysis.coherence.data import Batch, Grid
-from cryochar.analysis.coherence.trig import cos_sin
+from cryochar.analysis.coherence.trig import cos_sin, damped_cos_sin
 
 #: Rates below ``RATE_FLOOR / span`` (decay times above 1e4 windows) are not
 #: searched; a fit there is ``at_bound``.
@@ -249,8 +249,11 @@ class Ramsey(Model):
         self.name = f"ramsey_{envelope}"
 
     def columns(self, grid, theta):
+        if self.power == 1:  # the envelope is folded into the complex rotation
+            c, s = damped_cos_sin(grid, theta[:, 0], theta[:, 1])
+            return (c, s), (None, c, s)
         x = theta[:, 0:1] * grid.tau
-        env = np.exp(-x if self.power == 1 else -(x * x))
+        env = np.exp(-(x * x))
         c, s = cos_sin(grid, theta[:, 1])
         c *= env
         s *= env

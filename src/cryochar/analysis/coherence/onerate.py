@@ -44,8 +44,8 @@ from cryochar.analysis.coherence.exponential import (
 )
 
 #: Traces per super-block: the per-trace stages work on this many at once
-#: (their arrays then stay in the L2 cache).
-SUPER = 8192
+#: (measured: fewer, longer numpy calls outweigh the larger working set).
+SUPER = 32768
 
 
 @dataclass(eq=False)
@@ -113,7 +113,8 @@ def _prepare(job: Job, rows: slice) -> Part:
 
 
 def _residuals(job: Job, part: Part, k, amplitude, offset):
-    """Stage 3 for one block: residual chi-square and runs-test score."""
+    """Stage 3 for one block: residual chi-square and runs-test score (the
+    same arithmetic whether or not the block has invalid points)."""
     batch = part.batch
     y = job.y2[part.rows] if batch is None else batch.y
     scratch = job.scratch()
@@ -122,15 +123,14 @@ def _residuals(job: Job, part: Part, k, amplitude, offset):
     r *= -amplitude[:, None]
     r += y
     r -= offset[:, None]
+    q = r
+    if job.s2 is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.divide(r, job.s2[part.rows], out=scratch.take("q", y.shape))
     if batch is not None:
-        chi2 = np.einsum("mn,mn->m", batch.w * r, r)
-        return chi2, runs_z(r, batch.valid, False)
-    if job.s2 is None:
-        chi2 = np.einsum("mn,mn->m", r, r)
-    else:
-        q = np.divide(r, job.s2[part.rows], out=scratch.take("q", y.shape))
-        chi2 = np.einsum("mn,mn->m", q, q)
-    return chi2, runs_z(r, None, True)
+        q = np.where(batch.valid, q, 0.0)
+    chi2 = np.einsum("mn,mn->m", q, q)
+    return chi2, runs_z(r, None if batch is None else batch.valid, batch is None)
 
 
 class Blocks:
@@ -140,17 +140,29 @@ class Blocks:
     def __init__(self, job: Job, parts: list[Part]):
         self.job, self.parts = job, parts
         self.starts = np.cumsum([0] + [p.sw.size for p in parts])
+        self._cache: dict[int, tuple[np.ndarray, Sums]] = {}
+
+    def _rebuilt(self, b: int, local: np.ndarray) -> Sums:
+        """The sums of rows ``local`` of block ``b``, rebuilt from the inputs
+        (the rows rebuilt last are kept: later requests are mostly subsets)."""
+        part = self.parts[b]
+        if part.batch is not None:
+            return Sums.of(part.batch).rows(local)
+        rows, sums = self._cache.get(b, (np.empty(0, int), None))
+        if not np.isin(local, rows).all():
+            rows = np.union1d(rows, local)
+            if rows.size > part.sw.size // 8:  # many: rebuild the whole block once
+                rows = np.arange(part.sw.size)
+            sums = Sums.of(_build(self.job, rows + part.rows.start))
+            self._cache[b] = (rows, sums)
+        return sums.rows(np.searchsorted(rows, local))
 
     def _sums(self, idx: np.ndarray):
         """``(Sums, pos)`` per block for the traces ``idx``."""
         block = np.searchsorted(self.starts, idx, side="right") - 1
         for b in np.unique(block):
             pos = np.flatnonzero(block == b)
-            part, local = self.parts[b], idx[pos] - self.starts[b]
-            if part.batch is not None:
-                yield Sums.of(part.batch).rows(local), pos
-            else:
-                yield Sums.of(_build(self.job, local + part.rows.start)), pos
+            yield self._rebuilt(b, idx[pos] - self.starts[b]), pos
 
     def model_at(self, idx: np.ndarray, k: np.ndarray) -> Model:
         """Taylor models of traces ``idx`` at rates ``k``."""
@@ -173,7 +185,8 @@ def _limits(sol, blocks: Blocks, lo, hi) -> Callable:
     def limits(sel: np.ndarray, se: np.ndarray, crit: np.ndarray):
         part = sol if sel.size == sol.chi2.size else rate_profile.subset(sol, sel)
         return rate_profile.profile_interval(part, crit, se, lo[sel, 0], hi[sel, 0],
-                                             lambda idx, k: blocks.evaluate(sel[idx], k))
+                                             lambda idx, k: blocks.evaluate(sel[idx], k),
+                                             lambda idx, k: blocks.model_at(sel[idx], k))
     return limits
 
 

@@ -4,17 +4,20 @@ Steps, all vectorised over traces:
 
 1. data-driven starting values (:mod:`.guesses`);
 2. variable-projection Levenberg-Marquardt on the nonlinear parameters only
-   (:mod:`.varpro`);
+   (:mod:`.varpro`); one-rate models (``A exp(-k t) + B``) instead minimise
+   the closed-form projected chi-square of the rate (:mod:`.exponential`);
 3. covariance from the full Jacobian at the optimum, absolute with ``sigma``
    and scaled by the reduced chi-square without (:mod:`.uncertainty`);
 4. profile-likelihood interval of the decay time at ``level``
-   (:mod:`.intervals`);
+   (:mod:`.intervals`; one-rate models: :mod:`.rate_profile`);
 5. quality flags (:mod:`.diagnostics`, :mod:`.flags`).
 
 Traces are processed in blocks of :data:`CHUNK` so that the working arrays
 stay in cache; within a block nothing loops over traces or points. Blocks
 run on a thread pool (numpy releases the GIL inside its array loops), one
 thread per CPU by default; results do not depend on the number of threads.
+One-rate fits without ``shots`` are staged instead (:mod:`.onerate`): block
+stages on the pool, per-trace stages over many blocks at once.
 """
 
 from __future__ import annotations
@@ -155,7 +158,8 @@ def _limits(model: Model, batch: Batch, sol, data, lo, hi, free):
             part = sol if full else rate_profile.subset(sol, sel)
             return rate_profile.profile_interval(
                 part, crit, se, lo[sel, 0], hi[sel, 0],
-                lambda idx, k: exponential.evaluate(data.rows(sel[idx]), k))
+                lambda idx, k: exponential.evaluate(data.rows(sel[idx]), k),
+                lambda idx, k: exponential.Model.at(data.rows(sel[idx]), k))
         sub = batch if full else batch.slice(sel)
         return profile_rate_interval(model, sub, sol.theta[sel], sol.chi2[sel], se, crit,
                                      lo[sel], hi[sel], free)
@@ -233,17 +237,7 @@ def _concat(parts: list[Any]) -> Any:
     return np.concatenate(parts)
 
 
-def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = None,
-              level: float = 0.95, max_iter: int = 50, profile: bool = True,
-              workers: int | None = None) -> tuple[dict[str, Any], bool]:
-    """Fit any separable model; returns the result fields and whether input was 1-D.
-
-    With ``shots`` (instead of ``sigma``) ``y`` are measured populations and
-    the weights are the binomial variances of the fitted model (iterated).
-    ``workers`` threads fit blocks in parallel (default: one per CPU).
-    The fields are per-trace arrays; ``values``/``stderr`` hold the reported
-    parameters and ``lower``/``upper`` the decay-time interval (s).
-    """
+def _check(level: float, max_iter: int, sigma: Any, shots: Any) -> None:
     if not 0 < level < 1:
         raise FitError(f"level must lie in (0, 1), got {level}")
     if max_iter < 1:
@@ -251,6 +245,22 @@ def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = N
     if shots is not None and sigma is not None:
         raise FitError("give sigma or shots, not both",
                        fix="shots derives sigma from the binomial variance of the model")
+
+
+def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = None,
+              level: float = 0.95, max_iter: int = 50, profile: bool = True,
+              workers: int | None = None) -> tuple[dict[str, Any], bool]:
+    """Fit any separable model; returns the result fields and whether input was 1-D.
+
+    With ``shots`` (instead of ``sigma``) ``y`` are measured populations and
+    the weights are the binomial variances of the fitted model (iterated).
+    ``workers`` threads fit blocks in parallel (default: one per CPU);
+    one-rate models without ``shots`` go through the staged fit of
+    :mod:`.onerate`. The fields are per-trace arrays; ``values``/``stderr``
+    hold the reported parameters and ``lower``/``upper`` the decay-time
+    interval (s).
+    """
+    _check(level, max_iter, sigma, shots)
     t2, y2, s2, scalar = validate(t, y, sigma)
     n2 = None if shots is None else np.broadcast_to(np.asarray(shots, dtype=float), y2.shape)
     n_traces = y2.shape[0]

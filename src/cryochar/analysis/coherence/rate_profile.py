@@ -10,7 +10,9 @@ started from the cubic Taylor expansion of chi2 in ``log k`` at the optimum:
    further pass over the data; a root is kept when the last term of the
    polynomial moves it by less than ``ROOT_RTOL`` (relative), it lies within
    the rate bounds and the model's reach;
-2. otherwise on real evaluations of chi2 and its derivative, kept in a
+2. otherwise on a new Taylor model centred at the root's estimate (one pass
+   over the data of those traces);
+3. otherwise on real evaluations of chi2 and its derivative, kept in a
    bracket (bisection, or doubling the distance while no point beyond the
    root is known). A side that reaches the rate bound below the critical
    value is open.
@@ -20,11 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from cryochar.analysis.coherence.exponential import ORDER, ExpSolution, Model, _powers
+from cryochar.analysis.coherence.exponential import ORDER, ExpSolution, Model, ipow
 from cryochar.analysis.coherence.intervals import RateInterval
 
-#: Largest relative truncation error of a root found on the polynomial.
-ROOT_RTOL = 1e-8
+#: Largest relative truncation error of a root found on the polynomial
+#: (estimated by the last term; far below the statistical uncertainty).
+ROOT_RTOL = 1e-7
 #: Farthest root (relative to the model's centre rate) taken from the polynomial.
 REACH = 0.5
 #: Newton steps on real evaluations stop below this step in log k (the
@@ -51,18 +54,18 @@ def _on_model(model: Model, k_hat, chi2_min, crit, k_start, bound):
     """Roots on the Taylor polynomial from ``k_start``; ``(k, good)``."""
     root = np.sqrt(crit)
     d = k_start - model.k
+    settled = np.zeros(d.size, bool)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for _ in range(POLY_ROOT_ITER):
-            pw = _powers(d, ORDER + 1)
-            s = np.sqrt(np.maximum(model.chi2(d, 0, pw) - chi2_min, 0.0))
-            g = model.chi2(d, 1, pw)
+            s = np.sqrt(np.maximum(model.chi2(d) - chi2_min, 0.0))
+            g = model.chi2(d, 1)
             step = (root - s) * 2 * s / g
-            d += step
-            settled = np.abs(step) <= POLY_RTOL * k_hat
+            d = np.where(settled, d, d + step)  # settled traces stay put
+            settled |= np.abs(step) <= POLY_RTOL * k_hat
             if settled.all():
                 break
         # the last term's contribution estimates the truncation error
-        error = model.c[0][ORDER] * pw[ORDER] / g
+        error = model.c[0][ORDER] * ipow(d, ORDER) / model.chi2(d, 1)
         k = model.k + d
         good = settled & (np.abs(error) <= ROOT_RTOL * k_hat) & (np.abs(d) <= REACH * model.k)
         good &= ((k - k_hat) * (bound - k_hat) > 0) & ((bound - k) * (bound - k_hat) > 0)
@@ -119,13 +122,15 @@ def subset(sol: ExpSolution, sel: np.ndarray) -> ExpSolution:
 
 
 def profile_interval(sol: ExpSolution, crit: np.ndarray, se: np.ndarray, lo: np.ndarray,
-                     hi: np.ndarray, evaluate_at) -> RateInterval:
+                     hi: np.ndarray, evaluate_at, model_at) -> RateInterval:
     """Profile-likelihood limits of the rate (scaled units) for every trace.
 
     ``crit`` is the critical chi-square increase and ``se`` the unscaled Wald
-    standard error of ``k`` (the start where the Taylor expansion fails);
-    ``evaluate_at(idx, k)`` evaluates chi2 and dchi2/dk of traces ``idx`` where
-    the polynomial is not accurate enough.
+    standard error of ``k`` (the start where the Taylor expansion fails).
+    Where the fit's polynomial is not accurate enough at a root,
+    ``model_at(idx, k)`` builds new Taylor models of traces ``idx`` at the
+    root estimates; where that fails too, ``evaluate_at(idx, k)`` evaluates
+    chi2 and dchi2/dk directly.
     """
     k_hat = sol.theta[:, 0]
     u_hat = np.log(k_hat)
@@ -141,8 +146,14 @@ def profile_interval(sol: ExpSolution, crit: np.ndarray, se: np.ndarray, lo: np.
         with np.errstate(over="ignore"):
             k_start = np.exp(start)
         k, good = _on_model(sol.model, k_hat, sol.chi2, crit, k_start, bound)
-        is_open = np.zeros(k.size, bool)
         rest = np.flatnonzero(~good)
+        if rest.size:  # a model centred at the estimate of the root
+            inside = np.isfinite(k[rest]) & ((bound[rest] - k[rest]) * sign > 0) & (k[rest] > 0)
+            centre = np.where(inside, k[rest], np.minimum(k_start[rest], hi[rest]))
+            k[rest], again = _on_model(model_at(rest, centre), k_hat[rest], sol.chi2[rest],
+                                       crit[rest], centre, bound[rest])
+            rest = rest[~again]
+        is_open = np.zeros(k.size, bool)
         if rest.size:
             u, is_open[rest] = _side(lambda idx, k, rest=rest: evaluate_at(rest[idx], k),
                                      u_hat[rest], sol.chi2[rest], crit[rest], start[rest],
