@@ -82,7 +82,7 @@ def note(ax: Axes, text: str) -> None:
 
 def legend(ax: Axes, **kwargs: Any) -> None:
     """A small legend, drawn only when something is labelled."""
-    handles, labels = ax.get_legend_handles_labels()
+    handles, _labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(fontsize="small", **kwargs)
 
