@@ -7,55 +7,14 @@ so a driver bug cannot hide a server bug (and the other way round).
 from __future__ import annotations
 
 import re
-import socket
 
 import numpy as np
 import pytest
 
 from cryochar.sim import Twin
+from tests.unit.sim.raw_client import RawClient
 
-
-class Raw:
-    """A bare TCP client: send lines, read terminated replies or IEEE blocks."""
-
-    def __init__(self, address: str, terminator: bytes):
-        _, host, port, _ = address.split("::")
-        self.sock = socket.create_connection((host, int(port)), timeout=5)
-        self.term = terminator
-        self.buffer = b""
-
-    def send(self, line: str) -> None:
-        self.sock.sendall(line.encode() + self.term)
-
-    def _fill(self, n: int) -> None:
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(65536)
-            assert chunk, "connection closed"
-            self.buffer += chunk
-
-    def line(self) -> str:
-        while self.term not in self.buffer:
-            self._fill(len(self.buffer) + 1)
-        text, _, self.buffer = self.buffer.partition(self.term)
-        return text.decode()
-
-    def query(self, line: str) -> str:
-        self.send(line)
-        return self.line()
-
-    def block(self, line: str) -> bytes:
-        self.send(line)
-        self._fill(2)
-        digits = int(self.buffer[1:2])
-        self._fill(2 + digits)
-        length = int(self.buffer[2:2 + digits])
-        self._fill(2 + digits + length + len(self.term))
-        payload = self.buffer[2 + digits:2 + digits + length]
-        self.buffer = self.buffer[2 + digits + length + len(self.term):]
-        return payload
-
-    def close(self) -> None:
-        self.sock.close()
+Raw = RawClient
 
 
 @pytest.fixture
@@ -104,7 +63,7 @@ def test_pna_sdata_block_formats(twin: Twin, pna: Raw, fmt, order, dtype):
     assert pna.query("FORM:DATA?") == fmt.replace(",", ",+")
     pna.send("SENS1:SWE:MODE HOLD;:INIT1:IMM")
     assert pna.query("*OPC?") == "1"
-    data = np.frombuffer(pna.block("CALC1:DATA? SDATA"), dtype=dtype)
+    data = pna.block("CALC1:DATA? SDATA", dtype=dtype)
     assert data.size == 42
     s21 = data[0::2] + 1j * data[1::2]
     expected = twin.expected_s(np.linspace(4e9, 8e9, 21))[:, 1, 0]
