@@ -15,6 +15,7 @@ from cryochar import __version__
 from cryochar.cli.catalog import register as register_catalog
 from cryochar.cli.export import register as register_export
 from cryochar.cli.output import err_console
+from cryochar.cli.plotting import register as register_plotting
 from cryochar.cli.running import register as register_running
 from cryochar.cli.station import register as register_station
 from cryochar.cli.twin import sim_app
@@ -44,6 +45,7 @@ def _root(
 
 register_running(app)
 register_catalog(app)
+register_plotting(app)
 register_export(app)
 register_station(app)
 app.add_typer(sim_app, name="sim")

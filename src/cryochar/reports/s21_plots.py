@@ -76,30 +76,31 @@ def plot_s21_traces(ds: xr.Dataset) -> Figure:
 
 
 def plot_s21_vs_power(ds: xr.Dataset) -> Figure:
-    """Band-averaged |S21| (dB) against VNA power (dBm), a line per MXC setpoint.
+    """Band-averaged |S21| (dB) and its spread across the band (dB) against VNA power (dBm).
 
-    The bars show the spread of |S21| across the band (one standard deviation
-    over frequency), not a measurement uncertainty.
+    One line per MXC setpoint. The spread (standard deviation over frequency)
+    holds the DUT's ripple plus the trace noise, so it rises at low power.
     """
-    fig, axes = new_figure(1, 1, height=4.0,
-                           title=run_title(ds, "Mean |S21| over the band against power"))
-    ax = axes[0, 0]
+    fig, axes = new_figure(2, 1, sharex=True, height=5.4,
+                           title=run_title(ds, "|S21| over the band against power"))
+    ax_mean, ax_std = axes[:, 0]
     db = _s21_db(ds)
     key, setpoints = _setpoints(ds)
     powers = ds["power_dbm"].values.astype(float)
     for setpoint in setpoints:
         idx = np.flatnonzero(key == setpoint)
         idx = idx[np.argsort(powers[idx])]
-        ax.errorbar(powers[idx], db[idx].mean(axis=1), yerr=db[idx].std(axis=1), marker="o",
-                    markersize=4, capsize=3, label=_setpoint_label(setpoint))
+        label = _setpoint_label(setpoint)
+        ax_mean.plot(powers[idx], db[idx].mean(axis=1), marker="o", markersize=4, label=label)
+        ax_std.plot(powers[idx], db[idx].std(axis=1), marker="o", markersize=4, label=label)
     if powers.size == 0:
-        note(ax, "no completed points")
-    ax.set_xlabel("VNA source power (dBm)")
-    ax.set_ylabel("mean |S21| (dB)")
-    ax.grid(alpha=0.3)
-    ax.text(0.01, 0.01, "bars: spread across the band (1 std over frequency)",
-            transform=ax.transAxes, fontsize="x-small", color="0.4", va="bottom")
-    legend(ax, loc="best")
+        note(ax_mean, "no completed points")
+    ax_mean.set_ylabel("mean |S21| (dB)")
+    ax_std.set_ylabel("std of |S21| over band (dB)")
+    ax_std.set_xlabel("VNA source power (dBm)")
+    for ax in (ax_mean, ax_std):
+        ax.grid(alpha=0.3)
+    legend(ax_mean, loc="best")
     return fig
 
 
@@ -116,8 +117,8 @@ def plot_stage_temperatures(ds: xr.Dataset) -> Figure:
         ax.plot(points, temps[:, j], marker="o", markersize=3, label=stages[j])
     setpoints = ds["mxc_setpoint"].values.astype(float)
     if np.isfinite(setpoints).any():
-        ax.plot(points, setpoints, linestyle="none", marker="_", markersize=12, color="k",
-                label="MXC setpoint")
+        ax.plot(points, setpoints, linestyle="none", marker="x", markersize=7, color="k",
+                zorder=3, label="MXC setpoint")
     if points.size == 0:
         note(ax, "no completed points")
     else:
