@@ -26,6 +26,7 @@ import pyvisa.constants
 from qcodes.instrument import VisaInstrument
 from qcodes.validators import Numbers
 
+from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import (
     CommunicationError,
     InstrumentError,
@@ -73,6 +74,19 @@ class LimitValidator(Numbers):
                 f"{self._limit:g} {self._unit}; not sent", where=context or None,
                 fix="lower the value or raise the limit in the station file")
         super().validate(value, context)
+
+
+def check_mxc_setpoint(name: str, temperature: float, limits: SafetyLimits) -> None:
+    """Refuse (InterlockError, before sending) a MXC setpoint above the station's
+    ``max_mxc_temperature`` or not above 0 K."""
+    limit = limits.max_mxc_temperature
+    if limit is not None and temperature > limit:
+        raise InterlockError(
+            f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
+            where=name, fix="lower the setpoint or raise max_mxc_temperature")
+    if not temperature > 0:
+        raise InterlockError(f"MXC setpoint {temperature:g} K is not a temperature above "
+                             "0 K; not sent", where=name, fix="give the setpoint in K")
 
 
 class CryocharVisaInstrument(VisaInstrument):
@@ -180,5 +194,6 @@ __all__ = [
     "CryocharVisaInstrument",
     "LimitValidator",
     "ScpiInstrument",
+    "check_mxc_setpoint",
     "convert_visa_error",
 ]

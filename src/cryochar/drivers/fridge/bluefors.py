@@ -47,10 +47,9 @@ from cryochar.core.errors import (
     ConfigError,
     InstrumentError,
     InstrumentTimeout,
-    InterlockError,
 )
 from cryochar.core.units import Duration, Power
-from cryochar.drivers.base import LimitValidator
+from cryochar.drivers.base import LimitValidator, check_mxc_setpoint
 
 log = logging.getLogger(__name__)
 TRANSIENT_HTTP = (OSError, http.client.HTTPException, ValueError)
@@ -289,14 +288,7 @@ class BlueforsTC(Instrument):
 
     def set_mxc_temperature(self, temperature: float) -> None:
         """PID control of the MXC at ``temperature`` K (limit-checked first)."""
-        limit = self.limits.max_mxc_temperature
-        if limit is not None and temperature > limit:
-            raise InterlockError(
-                f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
-                where=self.name, fix="lower the setpoint or raise max_mxc_temperature")
-        if not temperature > 0:
-            raise InterlockError(f"MXC setpoint {temperature:g} K is not a temperature above "
-                                 "0 K; not sent", where=self.name, fix="give the setpoint in K")
+        check_mxc_setpoint(self.name, temperature, self.limits)
         try:
             self._update_heater(setpoint=float(temperature), pid_mode=1, active=True,
                                 max_power=self.options.heater_max_power)

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from qcodes.instrument_drivers.Lakeshore import LakeshoreModel372
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError, InstrumentError, InterlockError, ReadingDropout
-from cryochar.drivers.base import CryocharVisaInstrument
+from cryochar.core.errors import ConfigError, InstrumentError, ReadingDropout
+from cryochar.drivers.base import CryocharVisaInstrument, check_mxc_setpoint
 
 # Full-scale sample-heater current of ranges 1..8, A (Model 372 manual, RANGE).
 RANGE_CURRENT = {1: 31.6e-6, 2: 100e-6, 3: 316e-6, 4: 1e-3, 5: 3.16e-3, 6: 10e-3,
@@ -96,14 +96,7 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
 
     def set_mxc_temperature(self, temperature: float) -> None:
         """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""
-        limit = self.limits.max_mxc_temperature
-        if limit is not None and temperature > limit:
-            raise InterlockError(
-                f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
-                where=self.name, fix="lower the setpoint or raise max_mxc_temperature")
-        if not temperature > 0:
-            raise InterlockError(f"MXC setpoint {temperature:g} K is not a temperature above "
-                                 "0 K; not sent", where=self.name, fix="give the setpoint in K")
+        check_mxc_setpoint(self.name, temperature, self.limits)
         heater = self.sample_heater
         try:
             heater.mode("closed_loop")

@@ -30,9 +30,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import CommunicationError, ConfigError, InstrumentError, InterlockError
+from cryochar.core.errors import CommunicationError, ConfigError, InstrumentError
 from cryochar.core.units import Current, parse_quantity
-from cryochar.drivers.base import TRANSIENT, CryocharVisaInstrument, LimitValidator
+from cryochar.drivers.base import (
+    TRANSIENT,
+    CryocharVisaInstrument,
+    LimitValidator,
+    check_mxc_setpoint,
+)
 
 T = TypeVar("T")
 
@@ -226,14 +231,7 @@ class Triton(CryocharVisaInstrument):
 
     def set_mxc_temperature(self, temperature: float) -> None:
         """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""
-        limit = self.limits.max_mxc_temperature
-        if limit is not None and temperature > limit:
-            raise InterlockError(
-                f"MXC setpoint {temperature:g} K exceeds the station limit {limit:g} K; not sent",
-                where=self.name, fix="lower the setpoint or raise max_mxc_temperature")
-        if not temperature > 0:
-            raise InterlockError(f"MXC setpoint {temperature:g} K is not a temperature above "
-                                 "0 K; not sent", where=self.name, fix="give the setpoint in K")
+        check_mxc_setpoint(self.name, temperature, self.limits)
         loop, heater_range = self._loop, self.options.heater_range
         try:
             self.write_setting(f"{loop}:HTR", self.options.heater)
