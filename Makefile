@@ -23,6 +23,7 @@ demo: $(VENV)/.installed
 	$(BIN)/cryochar demo
 
 test: $(VENV)/.installed-dev
+	sh tools/ensure-chromium
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev

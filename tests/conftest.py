@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +43,19 @@ def run_cli(*args: str, home: Path, timeout: float = 120, check: bool = False,
         raise AssertionError(f"cryochar {' '.join(args)} exited {result.returncode}:\n"
                              f"{result.stdout}\n{result.stderr}")
     return result
+
+
+def run_each(factory: pytest.TempPathFactory, label: str,
+             recipes: dict[str, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    """Run every recipe (name -> overrides) on the twin in a fresh CRYOCHAR_HOME of its own
+    (for module-scoped fixtures); return the home and name -> :class:`cryochar.api.Run`."""
+    from cryochar import api
+
+    home = factory.mktemp(label)
+    runs = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRYOCHAR_HOME", str(home))
+        for name, overrides in recipes.items():
+            runs[name] = api.run(name, overrides=overrides)
+            assert runs[name].summary["status"] == "completed", runs[name].summary
+    return home, runs

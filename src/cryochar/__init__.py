@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cryochar.api import Run
 
 
@@ -27,4 +29,11 @@ def run(recipe: str, station: str | None = None, overrides: dict[str, Any] | Non
     return _run(recipe, station=station, overrides=overrides, out=out)
 
 
-__all__ = ["__version__", "run"]
+def report(run: str = "latest", out: str | None = None, *, pdf: bool = False) -> list[Path]:
+    """Write a run's self-contained HTML report (and PDF); see :func:`cryochar.api.report`."""
+    from cryochar.api import report as _report
+
+    return _report(run, out, pdf=pdf)
+
+
+__all__ = ["__version__", "report", "run"]

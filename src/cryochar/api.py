@@ -170,5 +170,44 @@ def show(run: str = "latest") -> dict[str, Any]:
     return summary_of(Catalog(catalog_path()).get(run))
 
 
-__all__ = ["Prepared", "Run", "open_run_data", "prepare", "resume", "run", "show", "start",
+def report(run: str | Path = "latest", out: str | Path | None = None, *,
+           pdf: bool = False) -> list[Path]:
+    """Write a run's self-contained HTML report (and PDF with ``pdf``); return the paths.
+
+    ``run``: a run id, unique prefix, ``"latest"`` or a run file; ``out``: the
+    folder (default ``<CRYOCHAR_HOME>/reports``).
+    """
+    from cryochar.reports.publish import report_run
+
+    return report_run(run, out, pdf=pdf)
+
+
+def report_index(out: str | Path | None = None, **filters: str) -> Path:
+    """Write the archive page of all catalogued runs (``filters``: sequence, dut,
+    client, status); return its path."""
+    from cryochar.reports.publish import report_index as write
+
+    return write(out, **filters)
+
+
+def analyze(query: str, scheduler: str | None = None, workers: int | None = None, *,
+            dry_run: bool = False) -> list[dict[str, Any]]:
+    """Re-analyse the catalogued runs ``query`` selects, in parallel; one report per run.
+
+    ``query``: ``key=value`` terms (sequence, dut, client, status, station, operator,
+    run_id prefix, since/until ISO dates); ``scheduler``: None for local worker
+    processes, ``"synchronous"``, or a Dask scheduler address (``tcp://host:port``);
+    ``workers``: local processes. New results go to each run file's root attributes
+    (with an ``analysis_history`` entry) and the catalog; raw data are not touched.
+    ``dry_run``: only list the matching runs. See :mod:`cryochar.archive`.
+    """
+    from cryochar import archive
+
+    if dry_run:
+        return archive.matching_runs(query)
+    return archive.analyze(query, scheduler, workers)
+
+
+__all__ = ["Prepared", "Run", "analyze", "open_run_data", "prepare", "report", "report_index",
+           "resume", "run", "show", "start",
            "summary_of", "validate_station"]

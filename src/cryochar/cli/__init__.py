@@ -12,10 +12,12 @@ import sys
 import typer
 
 from cryochar import __version__
+from cryochar.cli.analyze import register as register_analyze
 from cryochar.cli.catalog import register as register_catalog
 from cryochar.cli.export import register as register_export
 from cryochar.cli.output import err_console
 from cryochar.cli.plotting import register as register_plotting
+from cryochar.cli.report import register as register_report
 from cryochar.cli.running import register as register_running
 from cryochar.cli.station import register as register_station
 from cryochar.cli.twin import sim_app
@@ -45,7 +47,9 @@ def _root(
 
 register_running(app)
 register_catalog(app)
+register_analyze(app)
 register_plotting(app)
+register_report(app)
 register_export(app)
 register_station(app)
 app.add_typer(sim_app, name="sim")

@@ -19,15 +19,10 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("png", "--format", "-f", help="png or svg."),
     ) -> None:
         """Draw the figures of a run (one file per figure) and print their paths."""
-        from cryochar.core.paths import catalog_path
         from cryochar.reports.plots import save_run_plots
-        from cryochar.storage import Catalog
+        from cryochar.reports.publish import resolve_run
 
-        given = Path(run).expanduser()
-        if given.suffix in (".h5", ".hdf5", ".nc") and given.is_file():
-            path = given
-        else:
-            path = Path(Catalog(catalog_path()).get(run)["file"])
+        path, _row = resolve_run(run)
         folder = out if out is not None else path.with_name(f"{path.stem}_plots")
         for written in save_run_plots(path, folder, fmt):
             typer.echo(str(written))

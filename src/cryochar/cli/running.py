@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,6 +13,7 @@ from rich.table import Table
 from cryochar.cli.output import console, err_console, print_json, summary_table
 from cryochar.core.overrides import parse_overrides
 from cryochar.core.paths import catalog_path, default_file
+from cryochar.reports.headline import headline
 
 EXIT_CODES = {"completed": 0, "aborted": 130, "failed": 1}
 SET_HELP = ("Override a recipe parameter or simulated-testbed key with a dotted path, "
@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def demo(out: Path | None = typer.Option(None, "--out", help="Folder for run files.")) -> None:
-        """Run every sequence on the simulated testbed and say where the results are."""
+        """Run every sequence on the simulated testbed, write their reports and the archive
+        page, and say where everything is."""
         from cryochar import sequences
 
         summaries = []
@@ -113,45 +114,47 @@ def register(app: typer.Typer) -> None:
         for summary in summaries:
             table.add_row(summary["sequence"], summary["status"],
                           f"{summary['points_completed']}/{summary['points_planned']}",
-                          _headline(summary))
+                          headline(summary["sequence"], summary.get("results"),
+                                   summary.get("message", "")))
         console.print(table)
+        reports = _demo_reports(summaries)
         for summary in summaries:
             console.print(f"[bold green]{summary['sequence']}[/]: {summary['file']}")
+            if summary["run_id"] in reports:
+                console.print(f"  report: {reports[summary['run_id']]}", highlight=False)
         console.print(f"[bold green]catalog[/]: {catalog_path()}  "
                       "(list with 'cryochar runs', details with 'cryochar show RUN')")
+        if "index" in reports:
+            console.print(f"[bold green]archive page[/]: {reports['index']}", highlight=False)
         console.print("open a run: xarray.open_dataset(path, engine='h5netcdf')")
-        if any(s["status"] != "completed" for s in summaries):
+        if any(s["status"] != "completed" for s in summaries) or "failed" in reports:
             raise typer.Exit(1)
+
+
+def _demo_reports(summaries: list[dict[str, Any]]) -> dict[str, str]:
+    """Write every demo run's report and the archive page: run id (or ``index``) -> path;
+    ``failed`` when one could not be written (said on stderr, the demo goes on)."""
+    from cryochar.core.errors import CryocharError
+    from cryochar.reports.publish import report_index, report_run
+
+    written: dict[str, str] = {}
+    with progress_display() as (on_progress, _log):
+        for done, summary in enumerate(summaries):
+            on_progress(done, len(summaries) + 1, f"report {summary['sequence']}")
+            try:
+                written[summary["run_id"]] = str(report_run(summary["run_id"])[0])
+            except CryocharError as exc:
+                written["failed"] = "yes"
+                err_console.print(f"[bold red]error:[/] report of {summary['run_id']}: "
+                                  f"{exc.one_line()}", highlight=False, soft_wrap=True)
+        on_progress(len(summaries), len(summaries) + 1, "archive page")
+        written["index"] = str(report_index())
+        on_progress(len(summaries) + 1, len(summaries) + 1, "reports written")
+    return written
 
 
 DEMO_ORDER = ("s21_sweep", "two_port_calibration", "amplifier_noise",
               "attenuator_thermalisation", "coherence_monitor")
-
-
-def _headline(summary: dict[str, Any]) -> str:
-    """One line of the result a physicist looks at first."""
-    r = summary.get("results", {})
-    try:
-        if summary["sequence"] == "s21_sweep":
-            return f"|S21| {min(r['s21_db_mean']):.2f} .. {max(r['s21_db_mean']):.2f} dB"
-        if summary["sequence"] == "two_port_calibration":
-            return (f"DUT S21 {np.median(r['dut_s21_db']):.3f} dB +/- "
-                    f"{np.median(r['dut_s21_db_uncertainty']):.3f} dB (k=2), "
-                    f"verification {'passed' if r['verification_pass'] else 'FAILED'}")
-        if summary["sequence"] == "amplifier_noise":
-            return (f"gain {np.median(r['gain_db']):.2f} dB, T_n "
-                    f"{np.median(r['noise_temperature']):.3f} K, n_add "
-                    f"{np.median(r['n_added']):.2f} (median over frequency)")
-        if summary["sequence"] == "attenuator_thermalisation":
-            return (f"SigmaV {r['sigma_v']:.3g} +/- {r['sigma_v_uncertainty']:.2g} W/K^5, "
-                    f"n_leak {r['n_leak']:.2g}")
-        if summary["sequence"] == "coherence_monitor":
-            switching = "telegraph switching" if r["telegraph"]["detected"] else "no switching"
-            return (f"T1 median {r['t1_median'] * 1e6:.1f} us, IQR {r['t1_iqr'] * 1e6:.1f} us, "
-                    f"{switching}")
-    except (KeyError, TypeError, ValueError):
-        pass
-    return summary.get("message", "")
 
 
 __all__ = ["progress_display", "register"]

@@ -85,12 +85,20 @@ def runs_dir(out: str | os.PathLike[str] | None = None) -> Path:
     return folder.resolve()
 
 
+def reports_dir(out: str | os.PathLike[str] | None = None) -> Path:
+    """Where reports and the archive page go: ``out`` when given, else ``home()/reports``."""
+    folder = Path(out).expanduser() if out is not None else home() / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.resolve()
+
+
 __all__ = [
     "DEFAULT_FOLDERS",
     "catalog_path",
     "data_root",
     "default_file",
     "home",
+    "reports_dir",
     "resolve_input",
     "runs_dir",
 ]

@@ -1,9 +1,14 @@
-"""Reports: figures and HTML pages built from analysis results and run files.
+"""Reports: figures, client-ready HTML/PDF reports and the run-archive page.
 
-Modules: ``noise_plots`` (amplifier gain, noise temperature and added noise
-versus frequency), ``touchstone`` (Touchstone export of calibrated DUTs and
-error terms), ``plots`` (every figure of a run by sequence, ``save_run_plots``;
-drawn by ``s21_plots``, ``coherence_plots``, ``thermal_plots`` on ``figures``).
+Figures: ``plots`` (every figure of a run by sequence, ``save_run_plots``;
+drawn by ``s21_plots``, ``calibration_plots``, ``noise_plots``,
+``thermal_plots``, ``coherence_plots`` and ``conditions_plots`` on the shared
+``figures`` toolkit). Reports: ``report`` (one self-contained HTML file per
+run, from ``report_model`` and the per-sequence ``report_content``, rendered by
+the Jinja2 ``templates``), ``pdf`` (the same page printed by headless
+Chromium), ``index`` (the archive page), ``publish`` (what the CLI and the
+demo call), ``headline`` (one line per run). Export: ``touchstone`` and
+``calibration_touchstone``.
 """
 
 __all__: list[str] = []

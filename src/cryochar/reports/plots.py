@@ -2,7 +2,9 @@
 
 ``PLOTTERS`` maps a sequence name to a function ``(dataset, results) ->
 {figure name: Figure}``; :func:`run_figures` picks it from the run's
-``sequence`` attribute and :func:`save_run_plots` writes one file per figure
+``sequence`` attribute, adds the run-conditions figure (stage temperatures
+over the run, :mod:`cryochar.reports.conditions_plots`) when the run holds
+temperatures, and :func:`save_run_plots` writes one file per figure
 (``<out_dir>/<figure name>.<fmt>``).
 """
 
@@ -16,8 +18,11 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from cryochar.core.errors import ConfigError, StorageError
+from cryochar.reports.calibration_plots import calibration_figures
 from cryochar.reports.coherence_plots import coherence_figures
+from cryochar.reports.conditions_plots import conditions_figure
 from cryochar.reports.figures import attr_json
+from cryochar.reports.noise_plots import noise_figures
 from cryochar.reports.s21_plots import s21_figures
 from cryochar.reports.thermal_plots import thermal_figures
 from cryochar.storage import COMPLETED
@@ -29,7 +34,11 @@ PLOTTERS: dict[str, Plotter] = {
     "s21_sweep": s21_figures,
     "coherence_monitor": coherence_figures,
     "attenuator_thermalisation": thermal_figures,
+    "amplifier_noise": noise_figures,
+    "two_port_calibration": calibration_figures,
 }
+#: Name of the run-conditions figure :func:`run_figures` adds after a sequence's own.
+CONDITIONS = "run_conditions"
 FORMATS = ("png", "svg")
 DPI = 120
 
@@ -48,8 +57,13 @@ def open_run(path: str | Path) -> xr.Dataset:
                            fix="check that it is a cryochar run file") from exc
 
 
-def run_figures(ds: xr.Dataset, results: dict[str, Any] | None = None) -> dict[str, Figure]:
-    """Every figure of a run, by name; ConfigError for a sequence without figures."""
+def run_figures(ds: xr.Dataset, results: dict[str, Any] | None = None, *,
+                conditions: bool = True) -> dict[str, Figure]:
+    """Every figure of a run, by name; ConfigError for a sequence without figures.
+
+    The sequence's figures, then (``conditions`` True and the run holds
+    temperatures) :data:`CONDITIONS`, the stage temperatures over the run.
+    """
     sequence = ds.attrs.get("sequence", "")
     plotter = PLOTTERS.get(sequence)
     if plotter is None:
@@ -60,7 +74,9 @@ def run_figures(ds: xr.Dataset, results: dict[str, Any] | None = None) -> dict[s
         raise ConfigError("the run has no completed points to plot",
                           where=str(ds.attrs.get("run_id", "run")),
                           fix="resume it ('cryochar resume RUN') or plot another run")
-    return plotter(ds, attr_json(ds, "results") if results is None else results)
+    figures = plotter(ds, attr_json(ds, "results") if results is None else results)
+    fig = conditions_figure(ds) if conditions else None
+    return figures if fig is None else {**figures, CONDITIONS: fig}
 
 
 def save_run_plots(run: str | Path | xr.Dataset, out_dir: str | Path, fmt: str = "png",
@@ -91,5 +107,5 @@ def save_run_plots(run: str | Path | xr.Dataset, out_dir: str | Path, fmt: str =
     return paths
 
 
-__all__ = ["DPI", "FORMATS", "PLOTTERS", "Plotter", "open_run", "run_figures",
+__all__ = ["CONDITIONS", "DPI", "FORMATS", "PLOTTERS", "Plotter", "open_run", "run_figures",
            "save_run_plots"]

@@ -19,9 +19,11 @@ temperatures throughout (a Rayleigh-Jeans analysis is off by ~hf/2k).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cryochar.analysis.noise import (
@@ -30,10 +32,12 @@ from cryochar.analysis.noise import (
     fit_sntj,
     y_factor,
 )
+from cryochar.core.errors import ConfigError
 from cryochar.core.units import Decibel, Duration, Frequency, Temperature, Voltage
+from cryochar.drivers.noise.enr import EnrTable, table_from_mapping
 from cryochar.drivers.protocols import NoiseSource, SpectrumAnalyser, TemperatureController
 from cryochar.sequences.amplifier_chain import Chain, diode_temperatures, refer_to_amplifier
-from cryochar.sequences.base import Sequence
+from cryochar.sequences.base import RunData, Sequence, StoredRun
 from cryochar.storage import Layout, RunWriter, Variable
 
 STAGES = ("pt1", "pt2", "still", "cold_plate", "mxc")
@@ -99,8 +103,6 @@ class AmplifierNoiseSequence(Sequence):
         self.source: Any = self.instruments["source"]
         self.fridge: TemperatureController = self.instruments["fridge"]
         if self.source.kind != self.params.source.kind:
-            from cryochar.core.errors import ConfigError
-
             raise ConfigError(f"the recipe's source.kind is {self.params.source.kind!r} but "
                               f"the instrument is a {self.source.kind!r}",
                               where="recipe: parameters.source.kind",
@@ -149,10 +151,54 @@ class AmplifierNoiseSequence(Sequence):
             self.ctx.log(f"safe stop: {exc}")
 
     def summarise(self, data: RunWriter) -> dict[str, Any]:
-        stages = dict(zip(self._stages, data.read("stage_temperature").mean(axis=0),
-                          strict=True))
-        return analyse(self.params, data.read("setpoint"), data.read("power"),
-                       data.read("source_temperature"), stages, self.source)
+        return summarise_run(self.params, data, self._stages, self.source)
+
+    @classmethod
+    def reanalyse(cls, params: Parameters, run: StoredRun) -> dict[str, Any]:
+        source = recorded_diode(run) if params.source.kind == "diode" else None
+        return summarise_run(params, run, run.axis("stage").tolist(), source)
+
+
+def summarise_run(p: Parameters, data: RunData, stages: list[str],
+                  source: Any = None) -> dict[str, Any]:
+    """:func:`analyse` of a run's completed points; ``stages``: the names along the
+    ``stage`` axis; ``source``: the diode (its ENR table), needed for ``kind: diode``."""
+    means = dict(zip(stages, data.read("stage_temperature").mean(axis=0), strict=True))
+    return analyse(p, data.read("setpoint"), data.read("power"),
+                   data.read("source_temperature"), means, source)
+
+
+@dataclass(frozen=True)
+class RecordedDiode:
+    """A noise diode as its run recorded it: the ENR table and ambient temperature (K)
+    from the station snapshot, with the hot/cold temperatures of the live driver."""
+
+    table: EnrTable
+    ambient_temperature: float
+
+    def hot_temperature(self, frequency: np.ndarray) -> np.ndarray:
+        """Noise temperature when on, K (as :meth:`Diode346.hot_temperature`)."""
+        return self.table.hot_temperature(frequency)
+
+    def cold_temperature(self) -> float:
+        """Noise temperature when off, K: the diode's ambient temperature."""
+        return self.ambient_temperature
+
+
+def recorded_diode(run: StoredRun) -> RecordedDiode:
+    """The diode of a run, rebuilt from the snapshot of the instrument its recipe mapped
+    to the ``source`` role: the calibration the run used, not today's station file."""
+    recipe = yaml.safe_load(run.attr("recipe") or "") or {}
+    name = (recipe.get("instruments") or {}).get("source", "source")
+    snapshot = (run.attr("station_snapshot") or {}).get(name, {})
+    metadata = snapshot.get("metadata") or {}
+    if "enr_db" not in metadata or "ambient_temperature" not in metadata:
+        raise ConfigError("re-analysis not available for amplifier_noise with this diode: "
+                          "the run file does not record its ENR table",
+                          where=f"station_snapshot.{name}",
+                          fix="re-run the recipe with a diode driver that snapshots its ENR")
+    table = table_from_mapping({float(f): float(e) for f, e in metadata["enr_db"].items()})
+    return RecordedDiode(table, float(metadata["ambient_temperature"]))
 
 
 def analyse(p: Parameters, setpoints: np.ndarray, power: np.ndarray,
@@ -201,4 +247,5 @@ def analyse(p: Parameters, setpoints: np.ndarray, power: np.ndarray,
 
 SEQUENCE = AmplifierNoiseSequence
 
-__all__ = ["SEQUENCE", "AmplifierNoiseSequence", "Parameters", "analyse"]
+__all__ = ["SEQUENCE", "AmplifierNoiseSequence", "Parameters", "RecordedDiode", "analyse",
+           "recorded_diode", "summarise_run"]

@@ -34,7 +34,7 @@ from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import ConfigError
 from cryochar.core.units import Decibel, Duration, Frequency, PowerDbm, Temperature, dbm_to_watt
 from cryochar.drivers.protocols import QubitController, TemperatureController
-from cryochar.sequences.base import Sequence
+from cryochar.sequences.base import RunData, Sequence, StoredRun
 from cryochar.sequences.qubit_common import Delays, fit_t1_and_echo
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
@@ -174,9 +174,18 @@ class AttenuatorThermalisation(Sequence):
                 self.ctx.log(f"safe stop: {exc}")
 
     def summarise(self, data: RunWriter) -> dict[str, Any]:
-        return analyse_points(self.params, data.read("mxc_setpoint"), data.read("power_dbm"),
-                              data.read("mxc_temperature"), data.read("t1_counts"),
-                              data.read("echo_counts"))
+        return analyse_run(self.params, data)
+
+    @classmethod
+    def reanalyse(cls, params: Parameters, run: StoredRun) -> dict[str, Any]:
+        return analyse_run(params, run)
+
+
+def analyse_run(p: Parameters, data: RunData) -> dict[str, Any]:
+    """:func:`analyse_points` of a run's completed points (at its end, or from its file)."""
+    return analyse_points(p, data.read("mxc_setpoint"), data.read("power_dbm"),
+                          data.read("mxc_temperature"), data.read("t1_counts"),
+                          data.read("echo_counts"))
 
 
 def analyse_points(p: Parameters, setpoints: np.ndarray, powers_dbm: np.ndarray,
@@ -241,4 +250,4 @@ def _clean(values: np.ndarray) -> list[float | None]:
 
 SEQUENCE = AttenuatorThermalisation
 
-__all__ = ["SEQUENCE", "AttenuatorThermalisation", "Parameters", "analyse_points"]
+__all__ = ["SEQUENCE", "AttenuatorThermalisation", "Parameters", "analyse_points", "analyse_run"]

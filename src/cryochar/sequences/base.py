@@ -4,6 +4,10 @@ A sequence module defines one :class:`Sequence` subclass. The runner
 (:mod:`cryochar.sequences.runner`) calls, in order: :meth:`setup`,
 :meth:`layout`, then :meth:`measure` for every planned point not yet
 completed, and always :meth:`safe_stop`; finally :meth:`summarise`.
+
+:meth:`reanalyse` rebuilds the summary later from the run file alone (``cryochar
+analyze``): a sequence that supports it shares one function with :meth:`summarise`,
+so an untouched run re-analyses to exactly its stored results.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 from pydantic import BaseModel
 
 from cryochar.core.clock import Clock
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import SequenceAborted
+from cryochar.core.errors import ConfigError, SequenceAborted
 from cryochar.storage import Layout, RunWriter
 
 
@@ -49,6 +53,31 @@ class RunContext:
         """Raise :class:`SequenceAborted` when a stop was requested."""
         if self.stop_event.is_set():
             raise SequenceAborted("stopped on request; measured points are kept")
+
+
+class RunData(Protocol):
+    """The completed points of a run: a :class:`RunWriter` while it runs, a
+    :class:`~cryochar.storage.runreader.RunReader` afterwards."""
+
+    def read(self, name: str) -> np.ndarray:
+        """A variable's values at the completed points, in point order."""
+        ...
+
+    def completed_points(self) -> np.ndarray:
+        """Indices of the completed points."""
+        ...
+
+
+class StoredRun(RunData, Protocol):
+    """A finished run file opened read-only: its points, sweep axes and provenance."""
+
+    def axis(self, name: str) -> np.ndarray:
+        """A sweep axis (``frequency`` Hz, ``stage`` names as ``str``...)."""
+        ...
+
+    def attr(self, name: str, default: Any = None) -> Any:
+        """A root attribute, decoded (``station_snapshot``, ``recipe``...)."""
+        ...
 
 
 class Sequence(ABC):
@@ -96,5 +125,18 @@ class Sequence(ABC):
         """Summary results from the completed points (JSON-serialisable)."""
         return {}
 
+    @classmethod
+    def reanalyse(cls, params: BaseModel, run: StoredRun) -> dict[str, Any]:
+        """The summary of a finished run rebuilt from its file (``params``: the run's
+        stored parameters); equal to :meth:`summarise` on the same points. Sequences
+        whose summary needs state the file does not hold keep this default."""
+        raise ConfigError(f"re-analysis not available for {cls.name}", where=cls.name,
+                          fix="re-run the recipe, or analyse the run file's data directly")
 
-__all__ = ["RunContext", "Sequence"]
+
+def supports_reanalysis(cls: type[Sequence]) -> bool:
+    """True when ``cls`` implements :meth:`Sequence.reanalyse`."""
+    return cls.reanalyse.__func__ is not Sequence.reanalyse.__func__  # type: ignore[attr-defined]
+
+
+__all__ = ["RunContext", "RunData", "Sequence", "StoredRun", "supports_reanalysis"]

@@ -14,10 +14,18 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from cryochar.analysis.coherence import analyse_series, fit_echo, fit_ramsey, fit_t1
+from cryochar.analysis.coherence import (
+    EchoResult,
+    RamseyResult,
+    T1Result,
+    analyse_series,
+    fit_echo,
+    fit_ramsey,
+    fit_t1,
+)
 from cryochar.core.units import Duration, Frequency
 from cryochar.drivers.protocols import QubitController, TemperatureController
-from cryochar.sequences.base import Sequence
+from cryochar.sequences.base import RunData, Sequence, StoredRun
 from cryochar.sequences.qubit_common import Delays
 from cryochar.storage import Layout, RunWriter, Variable
 
@@ -101,17 +109,33 @@ class CoherenceMonitor(Sequence):
             self.ctx.log(f"safe stop: {exc}")
 
     def summarise(self, data: RunWriter) -> dict[str, Any]:
-        return summarise_series(self.params, data.read("time"), data.read("t1_counts"),
-                                data.read("ramsey_counts"), data.read("echo_counts"))
+        return summarise_run(self.params, data)
+
+    @classmethod
+    def reanalyse(cls, params: Parameters, run: StoredRun) -> dict[str, Any]:
+        return summarise_run(params, run)
+
+
+def summarise_run(p: Parameters, data: RunData) -> dict[str, Any]:
+    """The summary of a run's completed cycles (at its end, or re-analysed from its file)."""
+    return summarise_series(p, data.read("time"), data.read("t1_counts"),
+                            data.read("ramsey_counts"), data.read("echo_counts"))
+
+
+def fit_cycles(p: Parameters, t1_counts: np.ndarray, ramsey_counts: np.ndarray,
+               echo_counts: np.ndarray) -> tuple[T1Result, RamseyResult, EchoResult]:
+    """The batch T1, Ramsey and echo fits of every cycle (counts of ``p.shots`` shots
+    per delay, one row per cycle), binomially weighted."""
+    n = p.shots
+    return (fit_t1(p.t1.grid(), t1_counts / n, shots=n),
+            fit_ramsey(p.ramsey.grid(), ramsey_counts / n, shots=n),
+            fit_echo(p.echo.grid(), echo_counts / n, shots=n))
 
 
 def summarise_series(p: Parameters, times: np.ndarray, t1_counts: np.ndarray,
                      ramsey_counts: np.ndarray, echo_counts: np.ndarray) -> dict[str, Any]:
     """Batch refit of every cycle and the time-series statistics of T1 (and T2)."""
-    n = p.shots
-    f1 = fit_t1(p.t1.grid(), t1_counts / n, shots=n)
-    f2 = fit_ramsey(p.ramsey.grid(), ramsey_counts / n, shots=n)
-    fe = fit_echo(p.echo.grid(), echo_counts / n, shots=n)
+    f1, f2, fe = fit_cycles(p, t1_counts, ramsey_counts, echo_counts)
     t1 = np.where(f1.ok, f1.T1, np.nan)
     results: dict[str, Any] = {
         "cycles": int(t1.size), "t1_ok_fraction": float(np.mean(f1.ok)),
@@ -144,4 +168,5 @@ def _median(values: np.ndarray) -> float | None:
 
 SEQUENCE = CoherenceMonitor
 
-__all__ = ["SEQUENCE", "CoherenceMonitor", "Parameters", "summarise_series"]
+__all__ = ["SEQUENCE", "CoherenceMonitor", "Parameters", "fit_cycles", "summarise_run",
+           "summarise_series"]

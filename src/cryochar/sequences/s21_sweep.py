@@ -17,7 +17,7 @@ from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import ConfigError
 from cryochar.core.units import Duration, Frequency, PowerDbm, Temperature
 from cryochar.drivers.protocols import VNA, TemperatureController
-from cryochar.sequences.base import Sequence
+from cryochar.sequences.base import RunData, Sequence, StoredRun
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
 
@@ -133,21 +133,30 @@ class S21Sweep(Sequence):
             self.fridge.heater_off()
 
     def summarise(self, data: RunWriter) -> dict[str, Any]:
-        s21_db = 20 * np.log10(np.abs(data.read("s21")))
-        stages = self._stages
-        mxc = data.read("stage_temperature")[:, stages.index("mxc")] if "mxc" in stages else []
-        done = data.completed_points()
-        return {
-            "power_dbm": data.read("power_dbm").tolist(),
-            "mxc_setpoint": [None if not np.isfinite(v) else v
-                             for v in data.read("mxc_setpoint").tolist()],
-            "mxc_temperature": np.asarray(mxc).tolist(),
-            "s21_db_mean": np.round(s21_db.mean(axis=1), 4).tolist(),
-            "s21_db_std": np.round(s21_db.std(axis=1), 4).tolist(),
-            "points": [int(i) for i in done],
-        }
+        return summarise_sweep(data, self._stages)
+
+    @classmethod
+    def reanalyse(cls, params: Parameters, run: StoredRun) -> dict[str, Any]:
+        return summarise_sweep(run, run.axis("stage").tolist())
+
+
+def summarise_sweep(data: RunData, stages: list[str]) -> dict[str, Any]:
+    """|S21| (dB) per completed point with its MXC setpoint and reading (K); ``stages``:
+    the names along the ``stage`` axis of ``stage_temperature``."""
+    s21_db = 20 * np.log10(np.abs(data.read("s21")))
+    mxc = data.read("stage_temperature")[:, stages.index("mxc")] if "mxc" in stages else []
+    done = data.completed_points()
+    return {
+        "power_dbm": data.read("power_dbm").tolist(),
+        "mxc_setpoint": [None if not np.isfinite(v) else v
+                         for v in data.read("mxc_setpoint").tolist()],
+        "mxc_temperature": np.asarray(mxc).tolist(),
+        "s21_db_mean": np.round(s21_db.mean(axis=1), 4).tolist(),
+        "s21_db_std": np.round(s21_db.std(axis=1), 4).tolist(),
+        "points": [int(i) for i in done],
+    }
 
 
 SEQUENCE = S21Sweep
 
-__all__ = ["SEQUENCE", "Parameters", "S21Sweep"]
+__all__ = ["SEQUENCE", "Parameters", "S21Sweep", "summarise_sweep"]

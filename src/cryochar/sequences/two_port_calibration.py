@@ -69,7 +69,7 @@ from cryochar.sequences._two_port_definitions import (
     ThruDefinition,
     VerificationDefinition,
 )
-from cryochar.sequences.base import Sequence
+from cryochar.sequences.base import RunData, Sequence, StoredRun
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
 
@@ -289,12 +289,24 @@ class TwoPortCalibration(Sequence):
                 self.ctx.log(f"safe stop: {exc}")
 
     def summarise(self, data: RunWriter) -> dict[str, Any]:
-        cal = analyse_run(data.read, self.frequency, self.stages, self.params)
-        if isinstance(cal, str):
-            return {"analysis": f"not possible: {cal}",
-                    "points": [int(i) for i in data.completed_points()]}
-        return {**summary(cal, self.params.summary_points),
-                "mxc_stable": bool(np.all(data.read("mxc_stable")))}
+        return summarise_calibration(data, self.frequency, self.stages, self.params)
+
+    @classmethod
+    def reanalyse(cls, params: Parameters, run: StoredRun) -> dict[str, Any]:
+        return summarise_calibration(run, run.axis("frequency"), run.axis("stage").tolist(),
+                                     params)
+
+
+def summarise_calibration(data: RunData, frequency: np.ndarray, stages: list[str],
+                          params: Parameters) -> dict[str, Any]:
+    """The summary of a run's completed points (``frequency`` Hz, ``stages`` the names
+    along the ``stage`` axis), or why there is no calibration yet."""
+    cal = analyse_run(data.read, frequency, stages, params)
+    if isinstance(cal, str):
+        return {"analysis": f"not possible: {cal}",
+                "points": [int(i) for i in data.completed_points()]}
+    return {**summary(cal, params.summary_points),
+            "mxc_stable": bool(np.all(data.read("mxc_stable")))}
 
 
 def analyse_run(read: Callable[[str], np.ndarray], frequency: np.ndarray, stages: list[str],
@@ -308,4 +320,4 @@ def analyse_run(read: Callable[[str], np.ndarray], frequency: np.ndarray, stages
 
 SEQUENCE = TwoPortCalibration
 
-__all__ = ["SEQUENCE", "Parameters", "TwoPortCalibration", "analyse_run"]
+__all__ = ["SEQUENCE", "Parameters", "TwoPortCalibration", "analyse_run", "summarise_calibration"]

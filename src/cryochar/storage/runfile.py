@@ -211,17 +211,20 @@ def _write_layout(handle: h5py.File, layout: Layout) -> None:
             data.dims[axis_index].attach_scale(scales[dim])
 
 
+def decode_attr(value: Any) -> Any:
+    """A root attribute as Python: bytes to text, JSON objects/lists decoded, numpy
+    scalars to Python scalars."""
+    value = value.decode() if isinstance(value, bytes) else value
+    if isinstance(value, str) and value[:1] in "{[":
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def read_attrs(path: str | Path) -> dict[str, Any]:
     """Root attributes of a run file (JSON strings decoded)."""
     with h5py.File(path, "r") as handle:
-        attrs = {}
-        for key, value in handle.attrs.items():
-            value = value.decode() if isinstance(value, bytes) else value
-            if isinstance(value, str) and value[:1] in "{[":
-                with contextlib.suppress(ValueError):
-                    value = json.loads(value)
-            attrs[key] = value.item() if isinstance(value, np.generic) else value
-        return attrs
+        return {key: decode_attr(value) for key, value in handle.attrs.items()}
 
 
-__all__ = ["COMPLETED", "POINT", "Layout", "RunWriter", "Variable", "read_attrs"]
+__all__ = ["COMPLETED", "POINT", "Layout", "RunWriter", "Variable", "decode_attr", "read_attrs"]

@@ -1,0 +1,104 @@
+"""Report content of ``two_port_calibration``: the calibrated DUT with its budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xarray as xr
+
+from cryochar.reports.report_content._common import floats, get_float, stability_text
+from cryochar.reports.report_model import (
+    Content,
+    FitCheck,
+    Quantity,
+    Table,
+    decimate,
+    format_uncertainty,
+    table_rows,
+)
+
+METHODS = {"solr": "SOLR (short-open-load and an unknown reciprocal thru)",
+           "solt": "SOLT (short-open-load-thru with the thru as defined; 8-term)"}
+
+
+def two_port_content(ds: xr.Dataset, results: dict[str, Any],
+                     parameters: dict[str, Any]) -> Content:
+    """DUT S21 (median, per frequency) with U, the budget, verification and residuals."""
+    k = float(results.get("coverage_factor", 2.0))
+    if "dut_s21_db" not in results:
+        return Content("Two-port calibration at millikelvin", (), (), (), remarks=(
+            f"Analysis {results.get('analysis', 'not available')}.",))
+    quantities = (
+        Quantity("DUT |S21|, median over frequency", get_float(results, "dut_s21_db_median"),
+                 "dB", get_float(results, "median_uncertainty_db"), k),
+        Quantity("Largest expanded uncertainty of |S21| over the band",
+                 get_float(results, "max_uncertainty_db"), "dB", k=k),
+        Quantity("Verification", "passed" if results.get("verification_pass") else "FAILED",
+                 note=f"{100 * float(results.get('verification_pass_fraction', 0)):.1f} % of "
+                      f"frequencies within U; worst |meas - ref|/U = "
+                      f"{results.get('verification_worst_normalised_error')}"),
+        Quantity("Residual directivity", get_float(results, "residual_directivity_db"), "dB",
+                 note="from the verification standard"),
+        Quantity("Residual source match", get_float(results, "residual_source_match_db"), "dB",
+                 note="rough: from a single mismatched-line standard"),
+        Quantity("Calibration", "stale" if results.get("calibration_stale") else "valid",
+                 note=f"drift check p = {results.get('drift_p_value')}, "
+                      f"{results.get('drift_points_exceeding', 0)} frequencies beyond the "
+                      "drift limit"),
+        Quantity("MXC temperature at calibration",
+                 1e3 * float(results.get("calibration_mxc_temperature") or 0), "mK"),
+    )
+    freq = floats(results.get("frequency"))
+    picks = decimate(freq.size, 41)
+    per_frequency = Table(
+        f"DUT per frequency (U at k = {k:g}; every frequency in the run file and the "
+        "Touchstone export)",
+        ("frequency (GHz)", "|S21| (dB)", "U (dB)", "|S11| (dB)", "verification (dB)",
+         "reference (dB)", "U (dB)"),
+        table_rows([freq[picks] / 1e9, *(floats(results.get(name))[picks] for name in (
+            "dut_s21_db", "dut_s21_db_uncertainty", "dut_s11_db", "verification_s21_db",
+            "verification_reference_db", "verification_s21_db_uncertainty"))],
+            [".4f", ".4f", ".3f", ".2f", ".4f", ".4f", ".3f"]) if freq.size else ())
+    components = results.get("uncertainty_components_db") or {}
+    budget = Table(
+        "Uncertainty budget of |S21| (standard uncertainties, median over frequency)",
+        ("component", "u (dB)"),
+        tuple((name.replace("_", " "), format_uncertainty(value))
+              for name, value in sorted(components.items(), key=lambda kv: -kv[1])),
+        note=f"dominant: {str(results.get('dominant_component', '')).replace('_', ' ')}")
+    failures = results.get("verification_failures") or []
+    fits = (
+        FitCheck("verification standard within U", bool(results.get("verification_pass")),
+                 ("verification_failed",) if failures else (),
+                 f"{len(failures)} frequencies outside U" if failures else "all frequencies"),
+        FitCheck("error-term drift between repeats", not results.get("calibration_stale"),
+                 ("calibration_stale",) if results.get("calibration_stale") else (),
+                 f"p = {results.get('drift_p_value')}"),
+        FitCheck("MXC stable during the calibration", bool(results.get("mxc_stable", True)),
+                 () if results.get("mxc_stable", True) else ("mxc_unstable",)),
+    )
+    calkit = parameters.get("calkit") or {}
+    method = (
+        f"{METHODS.get(parameters.get('method', 'solr'), parameters.get('method'))} with the "
+        "in-situ cryogenic kit behind two SP6T switches at the MXC, "
+        f"{parameters.get('repeats')} actuations of every standard and of the DUT, switch "
+        f"terms measured, {parameters.get('points')} points from "
+        f"{float(parameters.get('start_frequency', 0)) / 1e9:g} to "
+        f"{float(parameters.get('stop_frequency', 0)) / 1e9:g} GHz at "
+        f"{parameters.get('power_dbm')} dBm, IF bandwidth "
+        f"{float(parameters.get('if_bandwidth', 0)):g} Hz.",
+        "Uncertainty per frequency by Monte Carlo (GUM Supplement 1, JCGM 101:2008) over the "
+        "standard definitions (incl. thermal contraction at 4 K), VNA noise from repeat "
+        "differences, switch repeatability from repeated actuations, path asymmetry and "
+        "temperature drift; expanded with the coverage factor k.",
+        stability_text(parameters),
+    )
+    standards = (
+        "Calibration kit definitions from the recipe: "
+        + (", ".join(f"{k_}: {v}" for k_, v in calkit.items()) or "the defaults"),
+        f"Verification standard: {parameters.get('verification') or 'the default mismatched line'}",
+    )
+    return Content(title="Two-port calibration at millikelvin",
+                   method=tuple(m for m in method if m), standards=standards,
+                   quantities=quantities, tables=(per_frequency, budget), fits=fits,
+                   remarks=tuple(f"Verification fails at {f}" for f in failures[:10]))
