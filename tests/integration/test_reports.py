@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
 from pathlib import Path
 
@@ -126,6 +127,13 @@ def test_index_lists_every_run_and_links_reports(reports, tmp_path):
     assert not re.search(r"<link\b|\bsrc\s*=|https?://|@import", page)  # links only
     for sequence, (_run_file, report) in reports.items():
         assert f'href="{report.name}"' in page and sequence in page
+    assert "outdated" not in page
+    run_file, report = reports["coherence_monitor"]
+    later = report.stat().st_mtime + 10
+    os.utime(run_file, (later, later))  # as after a re-analysis or a resume
+    rows = Catalog(run_file.parent.parent / "catalog.sqlite").list(limit=100)
+    page = write_index(rows, report.parent, "catalog").read_text(encoding="utf-8")
+    assert page.count("outdated") == 1
     rows = [{"run_id": "x1", "sequence": "s21_sweep", "dut": "<b>DUT</b>", "status": "failed",
              "results": None, "message": "timeout"}]
     escaped = write_index(rows, tmp_path, "catalog").read_text(encoding="utf-8")

@@ -35,10 +35,20 @@ def index_rows(rows: list[dict[str, Any]], reports: Path) -> list[dict[str, Any]
             "headline": headline(row.get("sequence") or "", row.get("results"),
                                  row.get("message") or ""),
             "report": report.name if report.is_file() else "",
+            "stale": _stale(report, row.get("file")),
             "pdf": report.with_suffix(".pdf").name if report.with_suffix(".pdf").is_file() else "",
             "file": row.get("file") or "",
         })
     return shown
+
+
+def _stale(report: Path, run_file: str | None) -> bool:
+    """True when the run file changed after its report was written (re-analysed or
+    resumed since): the report no longer shows the file's current results."""
+    try:
+        return report.stat().st_mtime < Path(run_file or "").stat().st_mtime
+    except OSError:
+        return False
 
 
 def render_index(rows: list[dict[str, Any]], catalog: str) -> str:
