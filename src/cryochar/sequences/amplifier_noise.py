@@ -15,6 +15,12 @@ refers the system result to the amplifier under test: the input loss before it
 (at its stage's measured temperature) is de-embedded, then the following HEMT
 and room-temperature stages are removed with Friis. Callen-Welton
 temperatures throughout (a Rayleigh-Jeans analysis is off by ~hf/2k).
+
+``system_fit_ok`` is false when the system fit raises any quality flag
+(:class:`~cryochar.analysis.noise.NoiseFlag`) at any frequency;
+``system_fit_flags`` names them. With >= 4 distinct source temperatures (or
+SNTJ biases) a gain that compresses between the cold and hot points is flagged
+``compression``, and ``compression_db`` gives the gain drop across the sweep.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cryochar.analysis.noise import (
+    AmplifierNoise,
+    CompressionCheck,
+    decode_noise_flags,
     deembed_result,
     fit_multi_temperature,
     fit_sntj,
@@ -239,13 +248,38 @@ def analyse(p: Parameters, setpoints: np.ndarray, power: np.ndarray,
     results["source"] = kind
     results["system_gain_db"] = np.round(np.asarray(system.gain_db, float), 4).tolist()
     results["system_noise_temperature"] = np.asarray(system.noise_temperature, float).tolist()
-    results["system_fit_ok"] = bool(np.all(system.ok))
+    results.update(system_fit_quality(system, results["coverage_factor"]))
     if kind == "sntj":
         results["junction_temperature"] = np.asarray(system.junction_temperature).tolist()
     return results
 
 
+def system_fit_quality(system: AmplifierNoise, coverage_factor: float) -> dict[str, Any]:
+    """JSON fields of the system fit's quality: ``system_fit_ok``; ``system_fit_flags``,
+    the names of the flags raised at any frequency; ``system_fit_flags_by_frequency``;
+    for fits that test for compression, ``compression_db`` (dB, gain drop from the
+    coldest to the hottest source point) and its expanded uncertainty
+    (``coverage_factor``), None where fewer than 4 distinct source temperatures."""
+    bits = np.atleast_1d(np.asarray(system.flags, np.int64))
+    fields: dict[str, Any] = {
+        "system_fit_ok": bool(np.all(system.ok)),
+        "system_fit_flags": list(decode_noise_flags(np.bitwise_or.reduce(bits))),
+        "system_fit_flags_by_frequency": [list(names) for names in decode_noise_flags(bits)],
+    }
+    if isinstance(system, CompressionCheck):
+        fields["compression_db"] = _floats_or_none(system.compression_db)
+        fields["compression_db_uncertainty"] = _floats_or_none(
+            coverage_factor * np.asarray(system.compression_db_uncertainty, float))
+    return fields
+
+
+def _floats_or_none(values: Any) -> list[float | None]:
+    """Per-frequency values rounded to 1e-5 for JSON, None where not finite."""
+    arr = np.round(np.atleast_1d(np.asarray(values, float)), 5)
+    return [float(v) if np.isfinite(v) else None for v in arr]
+
+
 SEQUENCE = AmplifierNoiseSequence
 
 __all__ = ["SEQUENCE", "AmplifierNoiseSequence", "Parameters", "RecordedDiode", "analyse",
-           "recorded_diode", "summarise_run"]
+           "recorded_diode", "summarise_run", "system_fit_quality"]

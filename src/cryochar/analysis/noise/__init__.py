@@ -15,7 +15,10 @@ Standard uncertainties (k = 1) unless a field says expanded.
   tunnel junction bias sweep); results :class:`YFactorResult`,
   :class:`MultiTemperatureResult`, :class:`SNTJResult` share
   :class:`AmplifierNoise` (gain, gain_db, noise_temperature, n_added, their
-  uncertainties, covariance, ``flags``/``ok``, see :class:`NoiseFlag`).
+  uncertainties, covariance, ``flags``/``ok``, see :class:`NoiseFlag`); the
+  fits over >= 4 distinct source temperatures also test for gain compression
+  (:class:`CompressionCheck`: ``curvature``, ``compression_db``, flag
+  ``compression``).
 * Input loss: :func:`embed_input_loss` / :func:`deembed_input_loss`
   (temperatures), :func:`embed_added_quanta` / :func:`deembed_added_quanta`
   (quanta), :func:`deembed_result` (with the loss uncertainty).
@@ -58,6 +61,7 @@ from cryochar.analysis.noise.loss import (
 from cryochar.analysis.noise.multitemp import fit_multi_temperature
 from cryochar.analysis.noise.results import (
     AmplifierNoise,
+    CompressionCheck,
     MultiTemperatureResult,
     SNTJResult,
     YFactorResult,
@@ -73,6 +77,7 @@ __all__ = [
     "T0",
     "AmplifierNoise",
     "BudgetEntry",
+    "CompressionCheck",
     "DiodeSource",
     "HotColdSource",
     "InputLoss",

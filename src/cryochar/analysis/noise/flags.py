@@ -18,6 +18,11 @@ uncertainties are finite. Each flag says why a value is not trustworthy:
 ``at_bound``               a fitted temperature sits on its search bound
 ``bad_covariance``         the covariance is singular or not finite
 ``too_few_points``         fewer valid points than parameters + 1
+``compression``            the output power grows less than linearly with the
+                           source noise temperature (gain compression): the
+                           curvature of a weighted quadratic fit is negative
+                           and significant; needs >= 4 distinct source
+                           temperatures (multi-temperature and SNTJ fits)
 =========================  ==================================================
 """
 
@@ -32,6 +37,10 @@ import numpy as np
 ALPHA = 1e-3
 #: Coverage factor of the quantum-limit test (n_add + QL_COVERAGE u < 1/2 is flagged).
 QL_COVERAGE = 2.0
+#: False-alarm probability, per frequency, of the compression test on a linear amplifier.
+#: The same as ``ALPHA``: a linear amplifier fails either test equally rarely. One-sided
+#: (only a downward bend is compression): ``z = 3.09`` with absolute weights.
+COMPRESSION_ALPHA = 1e-3
 
 
 class NoiseFlag(enum.IntFlag):
@@ -44,6 +53,7 @@ class NoiseFlag(enum.IntFlag):
     AT_BOUND = 16
     BAD_COVARIANCE = 32
     TOO_FEW_POINTS = 64
+    COMPRESSION = 128
 
 
 NOISE_FLAG_NAMES: tuple[str, ...] = tuple(f.name.lower() for f in NoiseFlag)  # type: ignore[union-attr]
@@ -65,6 +75,7 @@ def set_flag(bits: np.ndarray, condition: Any, flag: NoiseFlag) -> np.ndarray:
 
 __all__ = [
     "ALPHA",
+    "COMPRESSION_ALPHA",
     "NOISE_FLAG_NAMES",
     "QL_COVERAGE",
     "NoiseFlag",

@@ -7,6 +7,8 @@ with, when a thermometer uncertainty is given, the effective variance
 ``sigma_P^2 + (a dT_CW/dT u_T)^2``; radiometer weights
 (``sigma_P = P_model / sqrt(B tau)``) and the effective variance are
 iterated with the fitted line (iteratively reweighted least squares).
+With >= 4 distinct source temperatures a quadratic with the same weights
+tests for gain compression (:mod:`.compression`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 from scipy.constants import k
 from scipy.stats import chi2 as chi2_dist
 
+from cryochar.analysis.noise.compression import compression_check
 from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag
 from cryochar.analysis.noise.linear import Line, fit_line
 from cryochar.analysis.noise.propagation import sandwich
@@ -91,7 +94,9 @@ def fit_multi_temperature(temperatures: Any, powers: Any, frequency: Any, bandwi
     covariance scaled by the reduced chi-square (``absolute_sigma=False``,
     ``p_value`` nan). ``temperature_uncertainty`` (K, per source temperature)
     enters through the effective variance and needs absolute weights. A fit
-    with p-value below ``alpha`` is flagged ``poor_fit``.
+    with p-value below ``alpha`` is flagged ``poor_fit``; a significant
+    downward bend of the power (>= 4 distinct temperatures) ``compression``,
+    with ``curvature`` (W/K^2) and ``compression_db`` (dB) in the result.
     """
     bandwidth = check_bandwidth(bandwidth)
     p = np.asarray(powers, dtype=float)
@@ -109,15 +114,18 @@ def fit_multi_temperature(temperatures: Any, powers: Any, frequency: Any, bandwi
     y = p / scale
     u_t = as_columns(temperature_uncertainty, n_t, "temperature_uncertainty")
     sig = None if sigma is None else as_columns(sigma, n_t, "sigma") / scale
-    line, absolute = _reweighted_fit(x, y, dx, u_t, sig, bandwidth, integration_time)
+    line, absolute, weights = _reweighted_fit(x, y, dx, u_t, sig, bandwidth, integration_time)
     stats, flags = fit_statistics(line.chi2, line.n, 2, line.good, absolute, alpha)
     if not absolute:
         line = Line(line.slope, line.intercept, line.covariance * stats["redchi"][:, None, None],
                     line.chi2, line.n, line.good)
     gain, tn, cov = gain_noise_covariance(line, scale, bandwidth)
+    compression, compressed = compression_check(x, y, weights, scale, absolute)
+    flags = set_flag(flags, compressed & line.good, NoiseFlag.COMPRESSION)
     out = _squeeze if scalar else (lambda v: v)
     fields = amplifier_fields(out(f[0]), out(gain), out(tn), out(cov), out(flags))
     return MultiTemperatureResult(**fields, **{n: freeze(out(v)) for n, v in stats.items()},
+                                  **{n: freeze(out(v)) for n, v in compression.items()},
                                   absolute_sigma=absolute)
 
 
@@ -144,8 +152,9 @@ def _squeeze(value: np.ndarray) -> np.ndarray:
 
 def _reweighted_fit(x: np.ndarray, y: np.ndarray, dx: np.ndarray, u_t: np.ndarray,
                     sig: np.ndarray | None, bandwidth: float,
-                    integration_time: float | None) -> tuple[Line, bool]:
-    """Line fit with (iterated) absolute or unit weights; invalid points get zero weight."""
+                    integration_time: float | None) -> tuple[Line, bool, np.ndarray]:
+    """Line fit with (iterated) absolute or unit weights, whether they are absolute, and
+    the weights of the final fit; invalid points get zero weight."""
     valid = np.isfinite(x) & np.isfinite(y)
     model = np.where(valid, y, 0.0)
     sigma_p, absolute = point_sigma(model, sig, bandwidth, integration_time)
@@ -154,7 +163,7 @@ def _reweighted_fit(x: np.ndarray, y: np.ndarray, dx: np.ndarray, u_t: np.ndarra
                        fix="give sigma or integration_time")
     passes = REWEIGHT_PASSES if (sig is None and absolute) or np.any(u_t > 0) else 1
     slope = np.zeros(y.shape[1])
-    line = None
+    line, w = None, None
     for _ in range(passes):  # a few reweighting passes, vectorised over frequencies
         if absolute:
             var = sigma_p**2 + (slope * dx * u_t) ** 2
@@ -166,7 +175,7 @@ def _reweighted_fit(x: np.ndarray, y: np.ndarray, dx: np.ndarray, u_t: np.ndarra
         slope = np.where(line.good, line.slope, 0.0)
         model = np.where(line.good, line.slope * x + line.intercept, model)
         sigma_p, _ = point_sigma(model, sig, bandwidth, integration_time)
-    return line, absolute
+    return line, absolute, w
 
 
 __all__ = ["as_columns", "fit_multi_temperature", "fit_statistics", "gain_noise_covariance",

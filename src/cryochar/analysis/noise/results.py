@@ -78,14 +78,28 @@ class FitStatistics:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class MultiTemperatureResult(AmplifierNoise, FitStatistics):
+class CompressionCheck:
+    """Gain-compression test of a fit over >= 4 distinct source temperatures (nan
+    with fewer; see :mod:`.compression`): ``curvature`` (W/K^2) of the power
+    against the source noise temperature, ``compression_db`` the gain drop (dB,
+    > 0 when compressed) from the coldest to the hottest source point, and
+    their standard uncertainties. Flag ``compression`` where it is significant."""
+
+    curvature: Any = float("nan")
+    curvature_uncertainty: Any = float("nan")
+    compression_db: Any = float("nan")
+    compression_db_uncertainty: Any = float("nan")
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class MultiTemperatureResult(AmplifierNoise, FitStatistics, CompressionCheck):
     """Straight-line fit of ``P = G k B [T_CW(T_i) + T_n]`` over source temperatures."""
 
     n_points: Any
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class SNTJResult(AmplifierNoise, FitStatistics):
+class SNTJResult(AmplifierNoise, FitStatistics, CompressionCheck):
     """Shot-noise tunnel junction fit.
 
     ``junction_temperature`` (K) and its standard uncertainty;
@@ -131,6 +145,7 @@ def amplifier_fields(frequency: Any, gain: np.ndarray, noise_temperature: np.nda
 
 __all__ = [
     "AmplifierNoise",
+    "CompressionCheck",
     "FitStatistics",
     "MultiTemperatureResult",
     "SNTJResult",

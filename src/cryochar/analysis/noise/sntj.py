@@ -13,7 +13,9 @@ problem polishes it, all vectorised over frequencies. Radiometer weights are
 first taken from the data, then from the fitted model (followed by a few
 Gauss-Newton steps). The covariance comes from the full Jacobian
 ``[T_SNTJ, 1, a dT_SNTJ/dT]`` at the optimum. The bias is taken as measured
-across the junction (no voltage offset is fitted).
+across the junction (no voltage offset is fitted). With >= 4 distinct
+``T_SNTJ`` a quadratic in ``T_SNTJ`` (at the fitted junction temperature, same
+weights) tests for gain compression (:mod:`.compression`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 from scipy.constants import k
 
+from cryochar.analysis.noise.compression import compression_check
 from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag
 from cryochar.analysis.noise.formulas import sntj_noise_temperature, sntj_temperature_derivative
 from cryochar.analysis.noise.linear import Line, fit_line, inverse_psd
@@ -128,7 +131,8 @@ def fit_sntj(voltage: Any, powers: Any, frequency: Any, bandwidth: float, *, sig
     radiometer noise ``P_model / sqrt(B tau)`` from ``integration_time`` (s,
     then recomputed from the fitted model), else equal weights with the
     covariance scaled by the reduced chi-square. The junction temperature (K)
-    is searched within ``temperature_bounds``.
+    is searched within ``temperature_bounds``. Flags as the multi-temperature
+    fit, ``compression`` included (with ``curvature`` and ``compression_db``).
     """
     bandwidth = check_bandwidth(bandwidth)
     v = np.asarray(voltage, dtype=float)
@@ -156,13 +160,13 @@ def fit_sntj(voltage: Any, powers: Any, frequency: Any, bandwidth: float, *, sig
         problem.w = _weights(y, valid, sig_p)
         for _ in range(REWEIGHT_STEPS):  # the optimum moves little: Gauss-Newton steps
             temperature, line, s, normal = _polish(problem, temperature, (lo_t, hi_t))
-    return _result(problem, temperature, line, normal, scale, bandwidth, absolute, alpha,
+    return _result(problem, temperature, line, s, normal, scale, bandwidth, absolute, alpha,
                    (lo_t, hi_t), scalar)
 
 
-def _result(problem: _Problem, temperature: np.ndarray, line: Line, normal: np.ndarray,
-            scale: np.ndarray, bandwidth: float, absolute: bool, alpha: float,
-            bounds: tuple[float, float], scalar: bool) -> SNTJResult:
+def _result(problem: _Problem, temperature: np.ndarray, line: Line, s: np.ndarray,
+            normal: np.ndarray, scale: np.ndarray, bandwidth: float, absolute: bool,
+            alpha: float, bounds: tuple[float, float], scalar: bool) -> SNTJResult:
     stats, flags = fit_statistics(line.chi2, (problem.w > 0).sum(axis=0), 3, line.good,
                                   absolute, alpha)
     cov = inverse_psd(normal)
@@ -183,6 +187,8 @@ def _result(problem: _Problem, temperature: np.ndarray, line: Line, normal: np.n
     with np.errstate(invalid="ignore"):
         u_t = np.sqrt(cov3[:, 2, 2])
     flags = set_flag(flags, ~np.isfinite(u_t), NoiseFlag.BAD_COVARIANCE)
+    compression, compressed = compression_check(s, problem.y, problem.w, scale, absolute)
+    flags = set_flag(flags, compressed & line.good, NoiseFlag.COMPRESSION)
 
     def out(value: Any) -> Any:
         return np.asarray(value)[0] if scalar else value
@@ -191,6 +197,7 @@ def _result(problem: _Problem, temperature: np.ndarray, line: Line, normal: np.n
                               out(flags))
     return SNTJResult(
         **fields, **{n: freeze(out(v)) for n, v in stats.items()}, absolute_sigma=absolute,
+        **{n: freeze(out(v)) for n, v in compression.items()},
         junction_temperature=freeze(out(temperature)),
         junction_temperature_uncertainty=freeze(out(u_t)), full_covariance=freeze(out(cov3)))
 

@@ -68,10 +68,25 @@ def amplifier_noise_content(ds: xr.Dataset, results: dict[str, Any],
                   f"{chain.get('hemt_gain_uncertainty_db', 0):g} dB, "
                   f"T_HEMT {chain.get('hemt_noise_temperature', 0):g} K u = "
                   f"{chain.get('hemt_noise_uncertainty', 0):g} K.",)
+    by_frequency = results.get("system_fit_flags_by_frequency") or []
+    flagged = [f"{freq[i] / 1e9:g} GHz: {', '.join(names)}"
+               for i, names in enumerate(by_frequency) if names and i < freq.size]
     fits = (FitCheck("system noise fit (power vs source temperature)",
                      bool(results.get("system_fit_ok")),
                      tuple(results.get("system_fit_flags") or ()),
-                     detail="weighted straight line per frequency; chi-square checked"),)
+                     detail="weighted straight line per frequency; goodness of fit and "
+                            "curvature (gain compression) tested"
+                            + (f"; flagged at {len(flagged)} of {freq.size} frequencies ("
+                               + "; ".join(flagged[:8]) + ")" if flagged else "")),)
+    compression = floats(results.get("compression_db"))
+    if compression.size and np.isfinite(compression).any():
+        u_compression = floats(results.get("compression_db_uncertainty"))
+        i = int(np.nanargmax(compression))
+        quantities.append(Quantity(
+            "Gain compression across the source sweep, largest", float(compression[i]), "dB",
+            float(u_compression[i]) if u_compression.size else None, k,
+            note=f"at {freq[i] / 1e9:g} GHz; gain at the coldest over the hottest source "
+                 "point (a lower bound above ~0.5 dB)"))
     return Content(title="Amplifier gain and noise temperature", method=method,
                    standards=standards, quantities=tuple(quantities), tables=(table,),
                    fits=fits)
