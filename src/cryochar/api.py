@@ -9,12 +9,13 @@ connects the instruments, creates the run file and catalog row, and executes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xarray as xr
 from pydantic import BaseModel
@@ -37,6 +38,9 @@ from cryochar.session import Prepared, summary_of
 from cryochar.sim import INSTRUMENTS, TESTBED_KEYS, load_testbed
 from cryochar.sim.config import TestbedConfig
 from cryochar.storage import COMPLETED, Catalog, read_attrs
+
+if TYPE_CHECKING:
+    import qcodes
 
 DEFAULT_STATION = "sim.yaml"
 
@@ -168,6 +172,45 @@ def resume(run: str, *, progress: Callable[[int, int, str], None] | None = None,
 def show(run: str = "latest") -> dict[str, Any]:
     """Summary of a catalogued run (id, id prefix, or ``latest``)."""
     return summary_of(Catalog(catalog_path()).get(run))
+
+
+@contextlib.contextmanager
+def open_station(station: str | Path | None = None, *, names: list[str] | None = None,
+                 overrides: dict[str, Any] | None = None) -> Iterator[qcodes.Station]:
+    """A station file's instruments, connected, as a :class:`qcodes.Station`.
+
+    For interactive work and qcodes measurement loops on the same station files the
+    sequences use: the file is validated offline first (one-line errors), every
+    instrument is locked against concurrent runs, and for a simulated station
+    (default ``instruments/sim.yaml``) the twin is started and served for the
+    duration (``overrides``: testbed keys, e.g. ``{"twin.fridge.base_temperature":
+    0.012}``). ``names`` limits which instruments are opened. Everything is closed and
+    unlocked on exit::
+
+        with cryochar.api.open_station() as station:
+            station.vna.snapshot()
+    """
+    import qcodes
+
+    from cryochar.drivers import connect
+    from cryochar.sim import Twin
+
+    loaded, options, testbed = validate_station(station, overrides or None)
+    unknown = sorted(set(names or ()) - set(loaded.model.instruments))
+    if unknown:
+        raise ConfigError(f"no instrument {unknown[0]!r} in the station", where=str(loaded.path),
+                          fix=suggestion(unknown[0], list(loaded.model.instruments),
+                                         listing="the station's instruments"))
+    with contextlib.ExitStack() as stack:
+        twin = stack.enter_context(Twin(testbed.model)) if testbed is not None else None
+        opened = stack.enter_context(connect(loaded.model, options,
+                                             twin.addresses if twin else None, names=names))
+        qc_station = qcodes.Station(*opened.values())
+        try:
+            yield qc_station
+        finally:
+            for name in list(qc_station.components):
+                qc_station.remove_component(name)
 
 
 def report(run: str | Path = "latest", out: str | Path | None = None, *,

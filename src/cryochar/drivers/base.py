@@ -6,7 +6,10 @@ Every driver is an ordinary qcodes ``VisaInstrument``. On top of it:
   trigger one reconnect and one retry of the command; a second failure becomes
   :class:`InstrumentTimeout` or :class:`CommunicationError` naming the
   instrument and the command. Survived faults are counted in ``faults``;
-* SCPI drivers read ``SYST:ERR?`` after settings and raise on an error;
+* SCPI drivers read ``SYST:ERR?`` after settings and raise on an error
+  (:meth:`ScpiInstrument.add_checked_parameter`), send their connect-time set-up
+  with :meth:`ScpiInstrument.setup_at_connect` and read REAL,64 blocks with
+  :meth:`ScpiInstrument.query_real64`;
 * limits from the station file are qcodes validators that raise
   :class:`InterlockError` before the command is sent.
 """
@@ -15,16 +18,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import numbers
 import select
 import socket
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pyvisa
 import pyvisa.constants
-from qcodes.instrument import VisaInstrument
-from qcodes.validators import Numbers
+from qcodes.instrument import Instrument, VisaInstrument
+from qcodes.validators import Numbers, Validator
 
 from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import (
@@ -54,6 +59,26 @@ def convert_visa_error(instrument: str, command: str, exc: BaseException) -> Ins
                                  fix="check the instrument is on and the address is right")
     return CommunicationError(f"communication failed ({exc})", where=where,
                               fix="check the connection; the instrument may have dropped it")
+
+
+def scpi_number(value: Any) -> str:
+    """A number as SCPI text: an integer (Python or numpy) as an integer, anything else as
+    ``repr`` of a plain float (a numpy scalar's own repr, ``np.float64(0.5)``, is refused
+    by instruments)."""
+    if isinstance(value, numbers.Integral):
+        return repr(int(value))
+    return repr(float(value))
+
+
+@contextlib.contextmanager
+def closed_on_failure(instrument: Instrument) -> Iterator[None]:
+    """Close ``instrument`` when the block raises, then re-raise: qcodes does not close an
+    instrument whose ``__init__`` raised, which would keep its name and connection taken."""
+    try:
+        yield
+    except Exception:
+        instrument.close()
+        raise
 
 
 class LimitValidator(Numbers):
@@ -133,6 +158,17 @@ class CryocharVisaInstrument(VisaInstrument):
         self.faults[first.kind] += 1
         return result
 
+    @contextlib.contextmanager
+    def timeout_extended(self, expected: float) -> Iterator[None]:
+        """Lengthen the I/O timeout by 1.5 x ``expected`` s (the sweep or measurement the
+        next reply waits for) while the block runs; restore it afterwards."""
+        saved = self.visa_handle.timeout
+        self.visa_handle.timeout = saved + 1500 * expected  # ms
+        try:
+            yield
+        finally:
+            self.visa_handle.timeout = saved
+
     def _raw_socket(self) -> socket.socket | None:
         """pyvisa-py's TCP socket of a ``::SOCKET`` resource, else None."""
         session = getattr(self.visa_handle.visalib, "sessions", {}).get(self.visa_handle.session)
@@ -170,6 +206,38 @@ class CryocharVisaInstrument(VisaInstrument):
 class ScpiInstrument(CryocharVisaInstrument):
     """A SCPI instrument whose error queue is read after every setting."""
 
+    def add_checked_parameter(self, name: str, header: str, unit: str, vals: Validator[Any],
+                              *, parser: Callable[[str], Any] = float,
+                              formatter: Callable[[Any], str] = scpi_number) -> None:
+        """A qcodes parameter read with ``<header>?`` (reply through ``parser``) and set with
+        ``<header> <formatter(value)>`` followed by an error-queue check; ``unit`` as given."""
+        self.add_parameter(
+            name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
+            set_cmd=lambda value: self.write_checked(f"{header} {formatter(value)}"))
+
+    def setup_at_connect(self, commands: Sequence[str], *, checked_as: str | None = None,
+                         ) -> None:
+        """Send the connect-time ``commands``, then drain the error queue (an error names
+        ``checked_as``, by default the first command). Any failure closes the connection."""
+        with closed_on_failure(self):
+            for command in commands:
+                self.write(command)
+            self.check_errors(commands[0] if checked_as is None else checked_as)
+
+    def query_real64(self, query: str, count: int | None = None) -> np.ndarray:
+        """Query a REAL,64 little-endian IEEE 488.2 block (``FORM:BORD SWAP``); a garbled or
+        lost one, or one of the wrong length (``count`` values expected), reconnects and
+        queries again once."""
+
+        def read() -> np.ndarray:
+            values = self.visa_handle.query_binary_values(
+                query, datatype="d", is_big_endian=False, container=np.array)
+            if count is not None and values.size != count:
+                raise ValueError(f"{values.size} values where {count} were expected")
+            return values
+
+        return self.recover(query, read, transient=(*TRANSIENT, ValueError))
+
     def write_checked(self, cmd: str) -> None:
         """Send a setting, then raise :class:`InstrumentError` if ``SYST:ERR?`` reports one."""
         self.write(cmd)
@@ -195,5 +263,7 @@ __all__ = [
     "LimitValidator",
     "ScpiInstrument",
     "check_mxc_setpoint",
+    "closed_on_failure",
     "convert_visa_error",
+    "scpi_number",
 ]

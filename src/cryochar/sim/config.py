@@ -7,7 +7,7 @@ any of them. Unknown keys are errors.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -110,6 +110,13 @@ def _known_stages(channels: dict) -> dict:
     return channels
 
 
+def _stage_map(channels: dict, thermometer: str) -> dict:
+    """A stage -> ``thermometer`` map: known stages, no ``thermometer`` shared by two."""
+    if len(set(channels.values())) != len(channels):
+        raise ValueError(f"two stages share a {thermometer}")
+    return _known_stages(channels)
+
+
 class BlueforsConfig(_Section):
     """Bluefors temperature controller (HTTP + JSON) scanning the fridge's thermometers.
 
@@ -132,9 +139,7 @@ class BlueforsConfig(_Section):
     def _channel_numbers(cls, value: dict[str, int]) -> dict[str, int]:
         if any(not 1 <= channel <= 12 for channel in value.values()):
             raise ValueError("Bluefors channels are numbered 1..12")
-        if len(set(value.values())) != len(value):
-            raise ValueError("two stages share a channel")
-        return _known_stages(value)
+        return _stage_map(value, "channel")
 
 
 class TritonConfig(_Section):
@@ -152,11 +157,9 @@ class TritonConfig(_Section):
     def _device_names(cls, value: dict[str, str]) -> dict[str, str]:
         if any(not re.fullmatch(r"T(?:[1-9]|1[0-6])", name) for name in value.values()):
             raise ValueError("Triton thermometers are named T1..T16")
-        if len(set(value.values())) != len(value):
-            raise ValueError("two stages share a thermometer")
         if "mxc" not in value:
             raise ValueError("channels must include 'mxc' (the control loop's thermometer)")
-        return _known_stages(value)
+        return _stage_map(value, "thermometer")
 
 
 class QubitConfig(_Section):
@@ -360,16 +363,20 @@ class SpectrumAnalyserConfig(_Section):
         "equivalent noise bandwidth / RBW of the resolution filter"))
 
 
+_FaultProbability = Annotated[float, Field(ge=0, le=0.5)]
+"""Probability of an injected fault per event: at most one in two (0: never)."""
+
+
 class FaultsConfig(_Section):
     """Seeded fault injection on the wire (per reply of any served instrument)."""
 
-    timeout_probability: float = Field(0.0, ge=0, le=0.5, description="reply swallowed")
-    garble_probability: float = Field(0.0, ge=0, le=0.5, description="reply corrupted")
-    disconnect_probability: float = Field(0.0, ge=0, le=0.5, description="connection dropped")
-    error_probability: float = Field(0.0, ge=0, le=0.5, description=(
+    timeout_probability: _FaultProbability = Field(0.0, description="reply swallowed")
+    garble_probability: _FaultProbability = Field(0.0, description="reply corrupted")
+    disconnect_probability: _FaultProbability = Field(0.0, description="connection dropped")
+    error_probability: _FaultProbability = Field(0.0, description=(
         "a spurious entry queued on the instrument's error queue per command"))
     latency: Duration = Field(0.0, ge=0, le=5, description="extra delay per reply, s (wall)")
-    thermometer_dropout_probability: float = Field(0.0, ge=0, le=0.5, description=(
+    thermometer_dropout_probability: _FaultProbability = Field(0.0, description=(
         "per reading: the bridge reports an invalid (under-range) reading"))
     excursion_power: float = Field(0.0, ge=0, le=1.0, description=(
         "extra MXC heat load of a temperature excursion, W (0: none)"))

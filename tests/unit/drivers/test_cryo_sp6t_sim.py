@@ -8,46 +8,23 @@ Also pins the PNA's switch-term measurement definitions.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cryochar.core.errors import InstrumentError
-from cryochar.core.paths import default_file
 from cryochar.drivers import DRIVERS, VNA, RFSwitch
 from cryochar.drivers.switch.cryo_sp6t import CryoSP6T, CryoSP6TOptions
 from cryochar.drivers.vna.keysight_pna import KeysightPNA
+from tests.unit.drivers.simulated import connect, private_copy
 
 ADDRESS = "TCPIP0::localhost::5025::SOCKET"
 
 
-def private_copy(tmp_path: Path, name: str) -> str:
-    """A private copy of a shipped pyvisa-sim file, as a pyvisa ``visalib``."""
-    copy = tmp_path / name
-    shutil.copyfile(default_file("sim", f"pyvisa/{name}"), copy)
-    return f"{copy}@sim"
-
-
-def recording(instrument):
-    """Record every line the instrument writes in ``instrument.sent``."""
-    sent: list[str] = []
-    write = instrument.visa_handle.write
-
-    def recording_write(message: str, *args, **kw):
-        sent.append(message)
-        return write(message, *args, **kw)
-
-    instrument.visa_handle.write = recording_write  # queries go through write too
-    instrument.sent = sent
-    return instrument
-
-
 @pytest.fixture
 def switch(tmp_path: Path) -> Iterator[CryoSP6T]:
-    instrument = recording(CryoSP6T("sp6t_sim", ADDRESS, visalib=private_copy(
-        tmp_path, "cryo_sp6t.yaml"), timeout=1))
+    instrument = connect(CryoSP6T, "sp6t_sim", ADDRESS, private_copy(tmp_path, "cryo_sp6t.yaml"))
     yield instrument
     instrument.close()
 
@@ -133,8 +110,7 @@ def test_options_throws_name_the_throws(tmp_path: Path):
 
 
 def test_pna_defines_switch_terms_as_receiver_ratios(tmp_path: Path):
-    pna = recording(KeysightPNA("pna_sw", ADDRESS, visalib=private_copy(
-        tmp_path, "keysight_pna.yaml"), timeout=1))
+    pna = connect(KeysightPNA, "pna_sw", ADDRESS, private_copy(tmp_path, "keysight_pna.yaml"))
     try:
         assert isinstance(pna, VNA)
         pna.sent.clear()

@@ -4,7 +4,6 @@ pyvisa-sim file)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from cryochar.drivers.noise.diode_346 import Diode346, Diode346Options
 from cryochar.drivers.noise.enr import T0, parse_enr_text, read_enr_file
 from cryochar.drivers.protocols import DiodeNoiseSource, NoiseSource
 from cryochar.drivers.spectrum.keysight_n9030 import KeysightN9030
+from tests.unit.drivers.simulated import private_copy
 
 CSV = """Frequency (GHz),ENR (dB)
 1.0,15.0
@@ -132,10 +132,8 @@ def test_diode_switches_through_the_analyser_it_is_given():
 
 
 def test_diode_finds_its_analyser_by_station_name(tmp_path: Path):
-    copy = tmp_path / "keysight_n9030.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/keysight_n9030.yaml"), copy)
     analyser = KeysightN9030("bench_sa", "TCPIP0::localhost::5025::SOCKET",
-                             visalib=f"{copy}@sim", timeout=1)
+                             visalib=private_copy(tmp_path, "keysight_n9030.yaml"), timeout=1)
     info = DRIVERS["diode_346"]
     options = info.options_model()(analyser="bench_sa", enr_file=str(
         default_file("instruments", "346C_MY45001234.enr")))

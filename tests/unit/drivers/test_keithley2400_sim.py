@@ -3,42 +3,31 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from cryochar.core.errors import InstrumentError, InterlockError
-from cryochar.core.paths import default_file
 from cryochar.drivers.noise.sntj import Sntj, SntjOptions
 from cryochar.drivers.protocols import SMU, NoiseSource, ShotNoiseSource
 from cryochar.drivers.smu.keithley2400 import Keithley2400, Keithley2400Options
-from tests.unit.drivers.test_n9030_sim import record
+from tests.unit.drivers.simulated import connect
 
 K2400 = "GPIB0::24::INSTR"
 K2450 = "TCPIP0::localhost::5025::SOCKET"
-
-
-@pytest.fixture
-def visalib(tmp_path: Path) -> str:
-    copy = tmp_path / "keithley2400.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/keithley2400.yaml"), copy)
-    return f"{copy}@sim"
+SIM_FILE = "keithley2400.yaml"  # served by the visalib fixture (conftest)
 
 
 @pytest.fixture(params=[K2400, K2450], ids=["2400", "2450"])
 def smu(request, visalib: str) -> Iterator[Keithley2400]:
-    instrument = Keithley2400("smu_sim", request.param, visalib=visalib, timeout=1)
-    instrument.sent = record(instrument)
+    instrument = connect(Keithley2400, "smu_sim", request.param, visalib)
     yield instrument
     instrument.close()
 
 
 @pytest.fixture
 def sntj(visalib: str) -> Iterator[Sntj]:
-    instrument = Sntj("sntj_sim", K2450, visalib=visalib, timeout=1)
-    instrument.sent = record(instrument)
+    instrument = connect(Sntj, "sntj_sim", K2450, visalib)
     yield instrument
     instrument.close()
 
@@ -80,16 +69,15 @@ def test_current_needs_the_output_on_and_parses_each_dialect(smu: Keithley2400):
 
 
 def test_voltage_beyond_the_limit_is_an_interlock_not_sent(visalib: str):
-    smu = Keithley2400("smu_sim", K2450, visalib=visalib, timeout=1,
-                       options=Keithley2400Options(voltage_limit=0.5, current_limit=1e-4))
-    sent = record(smu)
+    smu = connect(Keithley2400, "smu_sim", K2450, visalib,
+                  options=Keithley2400Options(voltage_limit=0.5, current_limit=1e-4))
     try:
         for value in (0.6, -0.6):
             with pytest.raises(InterlockError, match=r"\+/-0.5 V"):
                 smu.set_voltage(value)
         with pytest.raises(InterlockError, match="compliance"):
             smu.current_limit(1e-3)
-        assert sent == []
+        assert smu.sent == []
         smu.set_voltage(-0.5)  # at the limit
         assert smu.voltage() == -0.5
     finally:

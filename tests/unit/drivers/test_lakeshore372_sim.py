@@ -7,46 +7,28 @@ sessions of one file). ``sent`` records every line the driver writes.
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import ConfigError, InstrumentError, InterlockError
-from cryochar.core.paths import default_file
 from cryochar.drivers.fridge.lakeshore372 import Lakeshore372, Lakeshore372Options
+from tests.unit.drivers.simulated import connect
 
 ADDRESS = "TCPIP0::localhost::7777::SOCKET"
+SIM_FILE = "lakeshore372.yaml"  # served by the visalib fixture (conftest)
 # The readings the simulated bridge serves on channels 1, 2, 5, 6, 8, K.
 READINGS = {"pt1": 45.0, "pt2": 3.5, "still": 0.8, "mxc": 0.0101, "cold_plate": 0.08}
 SIM_LIMITS = SafetyLimits(max_mxc_temperature=0.5, max_heater_power=0.005)
 
 
-@pytest.fixture
-def visalib(tmp_path: Path) -> str:
-    """A private copy of the shipped pyvisa-sim file, as a pyvisa ``visalib``."""
-    copy = tmp_path / "lakeshore372.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/lakeshore372.yaml"), copy)
-    return f"{copy}@sim"
-
-
 def open_bridge(visalib: str, **kwargs) -> Lakeshore372:
     """Connect to the simulated bridge; ``bridge.sent`` records every line written."""
-    bridge = Lakeshore372("ls372_sim", ADDRESS, visalib=visalib, timeout=1, **kwargs)
+    bridge = connect(Lakeshore372, "ls372_sim", ADDRESS, visalib, **kwargs)
     # qcodes waits 0.5 s after SETP for real hardware; the simulation needs no wait.
     bridge.sample_heater.setpoint.post_delay = 0
-    sent: list[str] = []
-    write = bridge.visa_handle.write
-
-    def recording_write(message: str, *args, **kw):
-        sent.append(message)
-        return write(message, *args, **kw)
-
-    bridge.visa_handle.write = recording_write  # queries go through write too
-    bridge.sent = sent
     return bridge
 
 

@@ -7,44 +7,27 @@ the driver writes. Spectra and channel power are tested against the twin.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from cryochar.core.errors import InstrumentError
-from cryochar.core.paths import default_file
 from cryochar.drivers.protocols import SpectrumAnalyser
 from cryochar.drivers.spectrum.keysight_n9030 import KeysightN9030, N9030Options
+from tests.unit.drivers.simulated import (
+    assert_checked_setting,
+    assert_refusal_names_the_command,
+    assert_rejected_before_sending,
+    connect,
+)
 
 ADDRESS = "TCPIP0::localhost::5025::SOCKET"
-
-
-@pytest.fixture
-def visalib(tmp_path: Path) -> str:
-    copy = tmp_path / "keysight_n9030.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/keysight_n9030.yaml"), copy)
-    return f"{copy}@sim"
-
-
-def record(instrument) -> list[str]:
-    """Record every line ``instrument`` writes (queries go through write too)."""
-    sent: list[str] = []
-    write = instrument.visa_handle.write
-
-    def recording_write(message: str, *args, **kw):
-        sent.append(message)
-        return write(message, *args, **kw)
-
-    instrument.visa_handle.write = recording_write
-    return sent
+SIM_FILE = "keysight_n9030.yaml"  # served by the visalib fixture (conftest)
 
 
 @pytest.fixture
 def sa(visalib: str) -> Iterator[KeysightN9030]:
-    instrument = KeysightN9030("n9030_sim", ADDRESS, visalib=visalib, timeout=1)
-    instrument.sent = record(instrument)
+    instrument = connect(KeysightN9030, "n9030_sim", ADDRESS, visalib)
     yield instrument
     instrument.close()
 
@@ -80,13 +63,7 @@ def test_identity_and_connect_settings(visalib: str):
 ])
 def test_setting_sends_one_command_checks_errors_and_reads_back(
         sa: KeysightN9030, name: str, value, command: str, unit: str):
-    parameter = sa.parameters[name]
-    sa.sent.clear()
-    parameter.set(value)
-    assert sa.sent == [command, "SYST:ERR?"]
-    assert parameter.get() == value
-    assert sa.sent[-1] == command.split(" ")[0] + "?"
-    assert parameter.unit == unit
+    assert_checked_setting(sa, name, value, command, unit)
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -95,10 +72,7 @@ def test_setting_sends_one_command_checks_errors_and_reads_back(
     ("channel_averaging", "yes"),
 ])
 def test_out_of_range_values_raise_before_sending(sa: KeysightN9030, name: str, value):
-    sa.sent.clear()
-    with pytest.raises((ValueError, TypeError)):
-        sa.parameters[name].set(value)
-    assert sa.sent == []
+    assert_rejected_before_sending(sa, name, value, (ValueError, TypeError))
 
 
 def test_frequency_option_narrows_the_range(visalib: str):
@@ -150,6 +124,4 @@ def test_noise_source_drive(sa: KeysightN9030):
 
 
 def test_a_refused_setting_is_reported_with_the_command(sa: KeysightN9030):
-    with pytest.raises(InstrumentError) as info:
-        sa.write_checked(":SENS:FREQ:CENT 0.5")
-    assert info.value.where == "n9030_sim: ':SENS:FREQ:CENT 0.5'"
+    assert_refusal_names_the_command(sa, ":SENS:FREQ:CENT 0.5")

@@ -7,10 +7,8 @@ one file). ``sent`` records every line the driver writes.
 
 from __future__ import annotations
 
-import shutil
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -22,37 +20,20 @@ from cryochar.core.errors import (
     InstrumentError,
     InterlockError,
 )
-from cryochar.core.paths import default_file
 from cryochar.drivers import DRIVERS, TemperatureController
 from cryochar.drivers.fridge.triton import Triton, TritonOptions, parse_stat
+from tests.unit.drivers.simulated import connect
 
 ADDRESS = "TCPIP0::localhost::33576::SOCKET"
+SIM_FILE = "triton.yaml"  # served by the visalib fixture (conftest)
 READINGS = {"pt1": 45.0, "pt2": 3.5, "still": 0.8, "cold_plate": 0.08, "mxc": 0.0123}
 LIMITS = SafetyLimits(max_mxc_temperature=0.5, max_heater_power=0.005)
 LOOP = "DEV:T8:TEMP:LOOP"
 
 
-@pytest.fixture
-def visalib(tmp_path: Path) -> str:
-    """A private copy of the shipped pyvisa-sim file, as a pyvisa ``visalib``."""
-    copy = tmp_path / "triton.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/triton.yaml"), copy)
-    return f"{copy}@sim"
-
-
 def open_triton(visalib: str, **kwargs) -> Triton:
     """Connect to the simulated Triton; ``triton.sent`` records every line written."""
-    triton = Triton("triton_sim", ADDRESS, visalib=visalib, timeout=1, **kwargs)
-    sent: list[str] = []
-    write = triton.visa_handle.write
-
-    def recording_write(message: str, *args, **kw):
-        sent.append(message)
-        return write(message, *args, **kw)
-
-    triton.visa_handle.write = recording_write  # queries go through write too
-    triton.sent = sent
-    return triton
+    return connect(Triton, "triton_sim", ADDRESS, visalib, **kwargs)
 
 
 @pytest.fixture

@@ -3,33 +3,23 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import ConfigError, InterlockError
-from cryochar.core.paths import default_file
 from cryochar.drivers.noise.vt_load import VtLoad336, VtLoadOptions
 from cryochar.drivers.protocols import NoiseSource, ThermalNoiseSource
-from tests.unit.drivers.test_n9030_sim import record
+from tests.unit.drivers.simulated import connect
 
 ADDRESS = "TCPIP0::localhost::7777::SOCKET"
-
-
-@pytest.fixture
-def visalib(tmp_path: Path) -> str:
-    copy = tmp_path / "vt_load.yaml"
-    shutil.copyfile(default_file("sim", "pyvisa/vt_load.yaml"), copy)
-    return f"{copy}@sim"
+SIM_FILE = "vt_load.yaml"  # served by the visalib fixture (conftest)
 
 
 def open_load(visalib: str, **kwargs) -> VtLoad336:
-    load = VtLoad336("vt_sim", ADDRESS, visalib=visalib, timeout=1, **kwargs)
+    load = connect(VtLoad336, "vt_sim", ADDRESS, visalib, **kwargs)
     load.heater.setpoint.post_delay = 0  # qcodes waits 0.5 s for hardware; not here
-    load.sent = record(load)
     return load
 
 

@@ -25,7 +25,6 @@ retry. Safety limits raise :class:`InterlockError` before anything is sent.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import logging
@@ -49,7 +48,14 @@ from cryochar.core.errors import (
     InstrumentTimeout,
 )
 from cryochar.core.units import Duration, Power
-from cryochar.drivers.base import LimitValidator, check_mxc_setpoint
+from cryochar.drivers.base import LimitValidator, check_mxc_setpoint, closed_on_failure
+from cryochar.drivers.temperature_control import (
+    add_fridge_parameters,
+    check_options_limits,
+    check_stage_channels,
+    readback_matches,
+    safe_state_on_failure,
+)
 
 log = logging.getLogger(__name__)
 TRANSIENT_HTTP = (OSError, http.client.HTTPException, ValueError)
@@ -79,10 +85,8 @@ class BlueforsOptions(BaseModel):
 
     def model_post_init(self, _context: Any) -> None:
         """Check the channel map."""
-        if "mxc" not in self.channels:
-            raise ValueError("channels must include 'mxc'")
-        if any(not 1 <= c <= 12 for c in self.channels.values()):
-            raise ValueError("Bluefors channels are numbered 1..12")
+        check_stage_channels(self.channels, lambda c: 1 <= c <= 12,
+                             "Bluefors channels are numbered 1..12")
 
 
 def convert_http_error(instrument: str, endpoint: str, exc: BaseException) -> InstrumentError:
@@ -127,11 +131,8 @@ class BlueforsTC(Instrument):
                  visalib: str | None = None, **kwargs: Any):
         limits = limits or SafetyLimits()
         options = options or BlueforsOptions()
-        try:  # before connecting: a bad configuration sends nothing
-            options.check_limits(limits)
-        except ValueError as exc:
-            raise ConfigError(str(exc), where=f"{name}: options.heater_max_power",
-                              fix="lower heater_max_power or raise the station limit") from exc
+        check_options_limits(name, options, limits, field="heater_max_power",
+                             fix="lower heater_max_power or raise the station limit")
         if not address.lower().startswith(("http://", "https://")):
             raise ConfigError(f"address {address!r} is not an http:// URL", where=name,
                               fix="give the controller's URL, e.g. http://192.168.1.10:5001")
@@ -141,22 +142,16 @@ class BlueforsTC(Instrument):
         self.limits = limits
         self.options = options
         self.faults: Counter[str] = Counter()
-        try:
+        with closed_on_failure(self):
             self._add_parameters()
             self.connect_message()
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
 
     def _add_parameters(self) -> None:
-        for stage, channel in self.options.channels.items():
-            self.add_parameter(f"temperature_{stage}", unit="K", label=f"{stage} temperature",
-                               get_cmd=partial(self._reading, channel))
-        self.add_parameter(
-            "mxc_setpoint", unit="K", label="MXC setpoint",
-            get_cmd=partial(self._heater, "setpoint"),
-            set_cmd=self.set_mxc_temperature, vals=LimitValidator(
-                0, 1000, limit=self.limits.max_mxc_temperature, what="MXC setpoint", unit="K"))
+        add_fridge_parameters(
+            self, {stage: partial(self._reading, channel)
+                   for stage, channel in self.options.channels.items()},
+            read_setpoint=partial(self._heater, "setpoint"),
+            set_setpoint=self.set_mxc_temperature, max_setpoint=1000, limits=self.limits)
         self.add_parameter("heater_active", label="MXC heater on", vals=Bool(),
                            get_cmd=partial(self._heater, "active"))
         power = partial(LimitValidator, 0, 1, limit=self.limits.max_heater_power, unit="W")
@@ -276,10 +271,7 @@ class BlueforsTC(Instrument):
         reply = self._call("/heater/update", {"heater_nr": self.options.heater_nr, **fields})
         for key, expected in fields.items():
             actual = reply.get(key)
-            same = (isinstance(actual, int | float) and not isinstance(actual, bool)
-                    and math.isclose(actual, expected, rel_tol=1e-9, abs_tol=1e-15)
-                    ) if isinstance(expected, float) else actual == expected
-            if not same:
+            if not readback_matches(actual, expected, rel_tol=1e-9, abs_tol=1e-15):
                 raise InstrumentError(
                     f"heater {self.options.heater_nr} reads back {key}={actual!r}, expected "
                     f"{expected!r}", where=f"{self.name}: /heater/update",
@@ -289,13 +281,9 @@ class BlueforsTC(Instrument):
     def set_mxc_temperature(self, temperature: float) -> None:
         """PID control of the MXC at ``temperature`` K (limit-checked first)."""
         check_mxc_setpoint(self.name, temperature, self.limits)
-        try:
+        with safe_state_on_failure(self.heater_off):
             self._update_heater(setpoint=float(temperature), pid_mode=1, active=True,
                                 max_power=self.options.heater_max_power)
-        except Exception:
-            with contextlib.suppress(Exception):
-                self.heater_off()  # a failed setting leaves the safe state
-            raise
 
     def heater_off(self) -> None:
         """MXC heater inactive with zero manual power (the safe state), verified."""

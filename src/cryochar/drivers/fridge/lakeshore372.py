@@ -8,16 +8,20 @@ safety limits, and the safe heater state.
 
 from __future__ import annotations
 
-import contextlib
-import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from qcodes.instrument_drivers.Lakeshore import LakeshoreModel372
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError, InstrumentError, ReadingDropout
+from cryochar.core.errors import ReadingDropout
 from cryochar.drivers.base import CryocharVisaInstrument, check_mxc_setpoint
+from cryochar.drivers.temperature_control import (
+    check_options_limits,
+    check_readback,
+    check_stage_channels,
+    safe_state_on_failure,
+)
 
 # Full-scale sample-heater current of ranges 1..8, A (Model 372 manual, RANGE).
 RANGE_CURRENT = {1: 31.6e-6, 2: 100e-6, 3: 316e-6, 4: 1e-3, 5: 3.16e-3, 6: 10e-3,
@@ -46,10 +50,7 @@ class Lakeshore372Options(BaseModel):
 
     def model_post_init(self, _context: Any) -> None:
         """Check the channel map."""
-        if "mxc" not in self.channels:
-            raise ValueError("channels must include 'mxc'")
-        if any(not 1 <= c <= 16 for c in self.channels.values()):
-            raise ValueError("channels are numbered 1..16")
+        check_stage_channels(self.channels, lambda c: 1 <= c <= 16, "channels are numbered 1..16")
 
 
 class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
@@ -59,11 +60,8 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
                  options: Lakeshore372Options | None = None, **kwargs: Any):
         limits = limits or SafetyLimits()
         options = options or Lakeshore372Options()
-        try:  # before connecting: a bad configuration sends nothing
-            options.check_limits(limits)
-        except ValueError as exc:
-            raise ConfigError(str(exc), where=f"{name}: options.heater_range",
-                              fix="choose a lower heater range") from exc
+        check_options_limits(name, options, limits, field="heater_range",
+                             fix="choose a lower heater range")
         super().__init__(name, address, **kwargs)
         self.limits = limits
         self.options = options
@@ -98,17 +96,13 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
         """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""
         check_mxc_setpoint(self.name, temperature, self.limits)
         heater = self.sample_heater
-        try:
+        with safe_state_on_failure(lambda: heater.output_range("off")):
             heater.mode("closed_loop")
             heater.input_channel(self.options.channels["mxc"])
             heater.setpoint(temperature)
             self._verify(heater.setpoint, temperature)  # before the range lets power flow
             heater.output_range(RANGE_NAME[self.options.heater_range])
             self._verify(heater.output_range, RANGE_NAME[self.options.heater_range])
-        except Exception:
-            with contextlib.suppress(Exception):
-                heater.output_range("off")  # a failed setting leaves the safe state
-            raise
 
     def heater_off(self) -> None:
         """Sample heater off: range 0 (the safe state), verified by read-back."""
@@ -117,13 +111,9 @@ class Lakeshore372(CryocharVisaInstrument, LakeshoreModel372):
 
     def _verify(self, parameter: Any, expected: Any) -> None:
         """Read a setting back: the instrument must have applied it before we go on."""
-        actual = parameter.get()
         # SETP? answers with 5 significant digits (+1.2346E-01): compare at that resolution
-        ok = (math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-9)
-              if isinstance(expected, float) else actual == expected)
-        if not ok:
-            raise InstrumentError(f"{parameter.name} reads back {actual!r}, expected {expected!r}",
-                                  where=self.name, fix="check the instrument's front panel state")
+        check_readback(self.name, parameter.name, parameter.get(), expected, rel_tol=1e-4,
+                       abs_tol=1e-9, fix="check the instrument's front panel state")
 
 
 __all__ = ["Lakeshore372", "Lakeshore372Options"]

@@ -30,13 +30,21 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import CommunicationError, ConfigError, InstrumentError
+from cryochar.core.errors import CommunicationError, InstrumentError
 from cryochar.core.units import Current, parse_quantity
 from cryochar.drivers.base import (
     TRANSIENT,
     CryocharVisaInstrument,
     LimitValidator,
     check_mxc_setpoint,
+    closed_on_failure,
+)
+from cryochar.drivers.temperature_control import (
+    add_fridge_parameters,
+    check_options_limits,
+    check_readback,
+    check_stage_channels,
+    safe_state_on_failure,
 )
 
 T = TypeVar("T")
@@ -68,10 +76,8 @@ class TritonOptions(BaseModel):
 
     def model_post_init(self, _context: Any) -> None:
         """Check the channel map and the heater range."""
-        if "mxc" not in self.channels:
-            raise ValueError("channels must include 'mxc'")
-        if any(not re.fullmatch(r"T(?:[1-9]|1[0-6])", t) for t in self.channels.values()):
-            raise ValueError("Triton thermometers are named T1..T16")
+        check_stage_channels(self.channels, lambda t: bool(re.fullmatch(r"T(?:[1-9]|1[0-6])", t)),
+                             "Triton thermometers are named T1..T16")
         if not any(math.isclose(self.heater_range, r, rel_tol=1e-3) for r in HEATER_RANGES):
             raise ValueError("heater_range must be one of 31.6 uA, 100 uA, 316 uA, 1 mA, "
                              "3.16 mA, 10 mA, 31.6 mA, 100 mA")
@@ -108,11 +114,8 @@ class Triton(CryocharVisaInstrument):
                  options: TritonOptions | None = None, **kwargs: Any):
         limits = limits or SafetyLimits()
         options = options or TritonOptions()
-        try:  # before connecting: a bad configuration sends nothing
-            options.check_limits(limits)
-        except ValueError as exc:
-            raise ConfigError(str(exc), where=f"{name}: options.heater_range",
-                              fix="choose a lower heater range") from exc
+        check_options_limits(name, options, limits, field="heater_range",
+                             fix="choose a lower heater range")
         try:
             super().__init__(name, address, **kwargs)
         except ConnectionResetError as exc:  # closed at once: another client holds the Triton
@@ -123,22 +126,16 @@ class Triton(CryocharVisaInstrument):
         self.options = options
         self._loop = f"DEV:{options.channels['mxc']}:TEMP:LOOP"
         self._power = f"DEV:{options.heater}:HTR:SIG:POWR"
-        try:
+        with closed_on_failure(self):
             self._add_parameters()
             self.connect_message()
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
 
     def _add_parameters(self) -> None:
-        for stage, device in self.options.channels.items():
-            self.add_parameter(f"temperature_{stage}", unit="K", label=f"{stage} temperature",
-                               get_cmd=partial(self.read, f"DEV:{device}:TEMP:SIG:TEMP", "K"))
-        self.add_parameter(
-            "mxc_setpoint", unit="K", label="MXC setpoint",
-            get_cmd=partial(self.read, f"{self._loop}:TSET", "K"),
-            set_cmd=self.set_mxc_temperature, vals=LimitValidator(
-                0, 40, limit=self.limits.max_mxc_temperature, what="MXC setpoint", unit="K"))
+        add_fridge_parameters(
+            self, {stage: partial(self.read, f"DEV:{device}:TEMP:SIG:TEMP", "K")
+                   for stage, device in self.options.channels.items()},
+            read_setpoint=partial(self.read, f"{self._loop}:TSET", "K"),
+            set_setpoint=self.set_mxc_temperature, max_setpoint=40, limits=self.limits)
         self.add_parameter("loop_mode", label="MXC loop", get_cmd=partial(
             self.read, f"{self._loop}:MODE"))
         self.add_parameter("heater_range", unit="A", label="MC heater range",
@@ -201,9 +198,8 @@ class Triton(CryocharVisaInstrument):
 
     def _peer_closed(self) -> bool:
         """True when the Triton has closed our socket (pyvisa-py raw sockets only)."""
-        session = getattr(self.visa_handle.visalib, "sessions", {}).get(self.visa_handle.session)
-        sock = getattr(session, "interface", None)
-        if not isinstance(sock, socket.socket):
+        sock = self._raw_socket()
+        if sock is None:
             return False
         try:
             readable = select.select([sock], [], [], 0)[0]
@@ -212,12 +208,8 @@ class Triton(CryocharVisaInstrument):
             return True
 
     def _verify(self, path: str, expected: Any, unit: str | None = None) -> None:
-        actual = self.read(path, unit)
-        ok = (math.isclose(actual, expected, rel_tol=1e-3, abs_tol=1e-6)
-              if isinstance(expected, float) else actual == expected)
-        if not ok:
-            raise InstrumentError(f"{path} reads back {actual!r}, expected {expected!r}",
-                                  where=self.name, fix="check the Triton's loop settings")
+        check_readback(self.name, path, self.read(path, unit), expected, rel_tol=1e-3,
+                       abs_tol=1e-6, fix="check the Triton's loop settings")
 
     # -- capability: TemperatureController -------------------------------------------------
     def stage_temperatures(self) -> dict[str, float]:
@@ -233,7 +225,7 @@ class Triton(CryocharVisaInstrument):
         """Closed-loop control of the MXC at ``temperature`` K (limit-checked first)."""
         check_mxc_setpoint(self.name, temperature, self.limits)
         loop, heater_range = self._loop, self.options.heater_range
-        try:
+        with safe_state_on_failure(self.heater_off):
             self.write_setting(f"{loop}:HTR", self.options.heater)
             self.write_setting(f"{loop}:TSET", f"{temperature:.6g}")
             self._verify(f"{loop}:TSET", float(temperature), "K")
@@ -241,10 +233,6 @@ class Triton(CryocharVisaInstrument):
             self._verify(f"{loop}:RANGE", heater_range, "A")
             self.write_setting(f"{loop}:MODE", "ON")  # power flows only now
             self._verify(f"{loop}:MODE", "ON")
-        except Exception:
-            with contextlib.suppress(Exception):
-                self.heater_off()  # a failed setting leaves the safe state
-            raise
 
     def heater_off(self) -> None:
         """Loop off and zero open-loop power (the safe state), verified by read-back."""

@@ -14,7 +14,6 @@ station's ``max_heater_power`` before anything is sent.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any, Literal
 
@@ -22,9 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from qcodes.instrument_drivers.Lakeshore import LakeshoreModel336
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError, InstrumentError, InterlockError
+from cryochar.core.errors import InstrumentError, InterlockError
 from cryochar.core.units import Current, Temperature
 from cryochar.drivers.base import CryocharVisaInstrument
+from cryochar.drivers.temperature_control import (
+    check_options_limits,
+    check_readback,
+    safe_state_on_failure,
+)
 
 RANGE_POWER_FRACTION = {"low": 0.01, "medium": 0.1, "high": 1.0}
 
@@ -71,11 +75,8 @@ class VtLoad336(CryocharVisaInstrument, LakeshoreModel336):
                  options: VtLoadOptions | None = None, **kwargs: Any):
         limits = limits or SafetyLimits()
         options = options or VtLoadOptions()
-        try:  # before connecting: a bad configuration sends nothing
-            options.check_limits(limits)
-        except ValueError as exc:
-            raise ConfigError(str(exc), where=f"{name}: options.heater_range",
-                              fix="choose a lower heater range or max_current") from exc
+        check_options_limits(name, options, limits, field="heater_range",
+                             fix="choose a lower heater range or max_current")
         super().__init__(name, address, **kwargs)
         self.limits = limits
         self.options = options
@@ -99,7 +100,7 @@ class VtLoad336(CryocharVisaInstrument, LakeshoreModel336):
                 f"load setpoint {temperature:g} K is outside 0 .. {limit:g} K; not sent",
                 where=self.name, fix="lower the setpoint or raise options.max_temperature")
         heater = self.heater
-        try:
+        with safe_state_on_failure(lambda: heater.output_range("off")):
             self._setup_heater()
             heater.mode("closed_loop")
             heater.input_channel(self.options.input)
@@ -107,10 +108,6 @@ class VtLoad336(CryocharVisaInstrument, LakeshoreModel336):
             self._verify(heater.setpoint, temperature)  # before the range lets power flow
             heater.output_range(self.options.heater_range)
             self._verify(heater.output_range, self.options.heater_range)
-        except Exception:
-            with contextlib.suppress(Exception):
-                heater.output_range("off")  # a failed setting leaves the safe state
-            raise
 
     def off(self) -> None:
         """Heater range off (the safe state), verified by read-back."""
@@ -137,12 +134,8 @@ class VtLoad336(CryocharVisaInstrument, LakeshoreModel336):
 
     def _verify(self, parameter: Any, expected: Any) -> None:
         """Read a setting back: the controller must have applied it before we go on."""
-        actual = parameter.get()
-        ok = (math.isclose(actual, expected, rel_tol=1e-4, abs_tol=1e-6)
-              if isinstance(expected, float) else actual == expected)
-        if not ok:
-            raise InstrumentError(f"{parameter.name} reads back {actual!r}, expected {expected!r}",
-                                  where=self.name, fix="check the controller's front panel state")
+        check_readback(self.name, parameter.name, parameter.get(), expected, rel_tol=1e-4,
+                       abs_tol=1e-6, fix="check the controller's front panel state")
 
 
 __all__ = ["VtLoad336", "VtLoadOptions"]

@@ -35,7 +35,7 @@ from cryochar.core.errors import (
     InstrumentError,
     InstrumentTimeout,
 )
-from cryochar.drivers.base import LimitValidator
+from cryochar.drivers.base import LimitValidator, closed_on_failure
 from cryochar.drivers.qubit.experiment import ExperimentCounts
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,9 @@ class TwinQubitController(Instrument):
         self.add_parameter("drive_on", label="Drive on", vals=Bool(),
                            get_cmd=lambda: self._drive()["on"],
                            set_cmd=lambda v: self._post("/drive", {"on": bool(v)}))
-        try:
+        with closed_on_failure(self):
             self._timing = self._get("/status")
             self.connect_message()
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
 
     def connect_message(self, idn_param: str = "IDN", begin_time: float | None = None) -> None:
         """Log (not print) the connection, so ``--json`` output stays clean."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from qcodes.validators import Enum, Numbers
 
@@ -29,14 +28,6 @@ MAX_VOLTAGE = 210.0  # V, source range of the 2400 and 2450
 MAX_CURRENT = 1.05  # A
 COMPLIANCE = {"2400": ":SENS:CURR:PROT", "2450": ":SOUR:VOLT:ILIM"}
 
-
-
-def _number(value: float) -> str:
-    """A number as SCPI text: integers as integers, others as ``repr`` of a plain float
-    (``repr`` of a numpy scalar prints its type: ``np.float64(0.5)``)."""
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return repr(float(value))
 
 class Keithley2400Options(BaseModel):
     """Station ``options`` of a Keithley 2400/2450."""
@@ -77,33 +68,22 @@ class Keithley2400(ScpiInstrument):
         self.limits = limits or SafetyLimits()
         self.options = options or Keithley2400Options()
         self.model = "2450" if "2450" in str(self.IDN().get("model")) else "2400"
-        o = self.options
-        self._checked("source_function", ":SOUR:FUNC", "", Enum("VOLT", "CURR"),
-                      parser=str.strip, formatter=str)
-        self._checked("voltage", ":SOUR:VOLT", "V", MagnitudeLimitValidator(
+        o, add = self.options, self.add_checked_parameter
+        add("source_function", ":SOUR:FUNC", "", Enum("VOLT", "CURR"),
+            parser=str.strip, formatter=str)
+        add("voltage", ":SOUR:VOLT", "V", MagnitudeLimitValidator(
             MAX_VOLTAGE, limit=o.voltage_limit, what="source voltage", unit="V"))
-        self._checked("current_limit", COMPLIANCE[self.model], "A", LimitValidator(
+        add("current_limit", COMPLIANCE[self.model], "A", LimitValidator(
             1e-9, MAX_CURRENT, limit=o.current_limit, what="current compliance", unit="A"))
-        self._checked("output", ":OUTP", "", Enum(True, False),
-                      parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
+        add("output", ":OUTP", "", Enum(True, False),
+            parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
         self.add_parameter("current", unit="A", get_cmd=self._read_current, get_parser=float,
                            label="Measured current")
         self._sourcing_voltage = False
-        try:
-            if self.model == "2400":
-                self.write(":FORM:ELEM VOLT,CURR")
-            self.write(':SENS:FUNC "CURR"')
-            self.check_errors(':SENS:FUNC "CURR"')
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
+        sense = ':SENS:FUNC "CURR"'
+        elements = [":FORM:ELEM VOLT,CURR"] if self.model == "2400" else []
+        self.setup_at_connect([*elements, sense], checked_as=sense)
         self.connect_message()
-
-    def _checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                 formatter=_number) -> None:
-        self.add_parameter(
-            name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
-            set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))
 
     # -- capability: SMU ------------------------------------------------------------------
     def set_voltage(self, voltage: float) -> None:

@@ -25,19 +25,11 @@ from qcodes.validators import Enum, Ints, Numbers
 
 from cryochar.core.config import SafetyLimits
 from cryochar.core.units import Frequency
-from cryochar.drivers.base import TRANSIENT, ScpiInstrument
+from cryochar.drivers.base import ScpiInstrument
 
 DETECTORS = ("AVER", "NORM", "POS", "SAMP", "NEG")
 AVERAGE_TYPES = ("RMS", "LOG", "SCAL")
 
-
-
-def _number(value: float) -> str:
-    """A number as SCPI text: integers as integers, others as ``repr`` of a plain float
-    (``repr`` of a numpy scalar prints its type: ``np.float64(0.5)``)."""
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    return repr(float(value))
 
 class N9030Options(BaseModel):
     """Station ``options`` of an N9030 analyser."""
@@ -63,43 +55,28 @@ class KeysightN9030(ScpiInstrument):
         self.options = options or N9030Options()
         freq = Numbers(2.0, self.options.max_frequency)
         span = Numbers(10.0, self.options.max_frequency)
-        self._checked("center_frequency", ":SENS:FREQ:CENT", "Hz", freq)
-        self._checked("span", ":SENS:FREQ:SPAN", "Hz", span)
-        self._checked("rbw", ":SENS:BAND:RES", "Hz", Numbers(1.0, 8e6))
-        self._checked("vbw", ":SENS:BAND:VID", "Hz", Numbers(1.0, 50e6))
-        self._checked("points", ":SENS:SWE:POIN", "", Ints(1, 100001), parser=int)
-        self._checked("sweep_time", ":SENS:SWE:TIME", "s", Numbers(1e-6, 4000))
-        self._checked("averages", ":SENS:AVER:COUN", "", Ints(1, 10000), parser=int)
-        self._checked("averaging", ":SENS:AVER", "", Enum(True, False), parser=_bool,
-                      formatter=_onoff)
-        self._checked("average_type", ":SENS:AVER:TYPE", "", Enum(*AVERAGE_TYPES), parser=str,
-                      formatter=str)
-        self._checked("detector", ":SENS:DET:TRAC", "", Enum(*DETECTORS), parser=str,
-                      formatter=str)
-        self._checked("channel_span", ":SENS:CHP:FREQ:SPAN", "Hz", span)
-        self._checked("channel_bandwidth", ":SENS:CHP:BAND:INT", "Hz", span)
-        self._checked("channel_rbw", ":SENS:CHP:BAND:RES", "Hz", Numbers(1.0, 8e6))
-        self._checked("channel_averages", ":SENS:CHP:AVER:COUN", "", Ints(1, 10000),
-                      parser=int)
-        self._checked("channel_averaging", ":SENS:CHP:AVER", "", Enum(True, False),
-                      parser=_bool, formatter=_onoff)
-        self._checked("noise_source_drive", ":SOUR:NOIS:STAT", "", Enum(True, False), parser=_bool,
-                      formatter=_onoff)
+        add = self.add_checked_parameter
+        switch = {"vals": Enum(True, False), "parser": _bool, "formatter": _onoff}
+        add("center_frequency", ":SENS:FREQ:CENT", "Hz", freq)
+        add("span", ":SENS:FREQ:SPAN", "Hz", span)
+        add("rbw", ":SENS:BAND:RES", "Hz", Numbers(1.0, 8e6))
+        add("vbw", ":SENS:BAND:VID", "Hz", Numbers(1.0, 50e6))
+        add("points", ":SENS:SWE:POIN", "", Ints(1, 100001), parser=int)
+        add("sweep_time", ":SENS:SWE:TIME", "s", Numbers(1e-6, 4000))
+        add("averages", ":SENS:AVER:COUN", "", Ints(1, 10000), parser=int)
+        add("averaging", ":SENS:AVER", "", **switch)
+        add("average_type", ":SENS:AVER:TYPE", "", Enum(*AVERAGE_TYPES), parser=str,
+            formatter=str)
+        add("detector", ":SENS:DET:TRAC", "", Enum(*DETECTORS), parser=str, formatter=str)
+        add("channel_span", ":SENS:CHP:FREQ:SPAN", "Hz", span)
+        add("channel_bandwidth", ":SENS:CHP:BAND:INT", "Hz", span)
+        add("channel_rbw", ":SENS:CHP:BAND:RES", "Hz", Numbers(1.0, 8e6))
+        add("channel_averages", ":SENS:CHP:AVER:COUN", "", Ints(1, 10000), parser=int)
+        add("channel_averaging", ":SENS:CHP:AVER", "", **switch)
+        add("noise_source_drive", ":SOUR:NOIS:STAT", "", **switch)
         self._measurement = ""
-        try:
-            for command in ("FORM REAL,64", "FORM:BORD SWAP", ":INIT:CONT OFF"):
-                self.write(command)
-            self.check_errors("FORM REAL,64")
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
+        self.setup_at_connect(["FORM REAL,64", "FORM:BORD SWAP", ":INIT:CONT OFF"])
         self.connect_message()
-
-    def _checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                 formatter=_number) -> None:
-        self.add_parameter(
-            name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
-            set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))
 
     # -- capability: SpectrumAnalyser -----------------------------------------------------
     def configure(self, center: float, span: float, rbw: float, points: int = 1001,
@@ -153,20 +130,8 @@ class KeysightN9030(ScpiInstrument):
         """Run a measurement query and read its REAL,64 block, the I/O timeout extended
         past the expected measurement time ``expected`` s. A block of the wrong length
         (``count`` values expected) is a garbled reply: reconnect and query again once."""
-
-        def read() -> np.ndarray:
-            values = self.visa_handle.query_binary_values(
-                query, datatype="d", is_big_endian=False, container=np.array)
-            if count is not None and values.size != count:
-                raise ValueError(f"{values.size} values where {count} were expected")
-            return values
-
-        saved = self.visa_handle.timeout
-        self.visa_handle.timeout = saved + 1500 * expected  # ms
-        try:
-            return self.recover(query, read, transient=(*TRANSIENT, ValueError))
-        finally:
-            self.visa_handle.timeout = saved
+        with self.timeout_extended(expected):
+            return self.query_real64(query, count)
 
 
 def _bool(reply: str) -> bool:

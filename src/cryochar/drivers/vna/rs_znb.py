@@ -30,17 +30,16 @@ switch terms are ``"A2D1/B2D1"`` (gamma_f) and ``"A1D2/B1D2"`` (gamma_r).
 from __future__ import annotations
 
 import logging
-import numbers
 import re
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 from qcodes.validators import Enum, Ints, Numbers
 
 from cryochar.core.config import SafetyLimits
-from cryochar.drivers.base import TRANSIENT, LimitValidator, ScpiInstrument
+from cryochar.drivers.base import LimitValidator, closed_on_failure
+from cryochar.drivers.vna._common import ScpiVna, VnaChannelOptions
 
 log = logging.getLogger(__name__)
 MODELS = ("ZNB4", "ZNB8", "ZNB20", "ZNB40", "ZNA26", "ZNA43", "ZNA50", "ZNA67")
@@ -66,17 +65,16 @@ def rs_quantity(parameter: str) -> str:
                      "quantity or ratio such as 'A2D1/B2D1', or 'a2/b2,1'")
 
 
-class ZnbOptions(BaseModel):
+class ZnbOptions(VnaChannelOptions):
     """Station ``options`` of an R&S ZNB/ZNA."""
 
-    model_config = ConfigDict(extra="forbid")
-    channel: int = Field(1, ge=1, le=200, description="measurement channel")
 
-
-class RohdeSchwarzZNB(ScpiInstrument):
-    """R&S ZNB/ZNA over SCPI (raw socket port 5025, VXI-11 or HiSLIP)."""
+class RohdeSchwarzZNB(ScpiVna):
+    """R&S ZNB/ZNA over SCPI (raw socket port 5025, VXI-11 or HiSLIP). ``OUTP<Ch>``
+    switches the RF of all channels."""
 
     default_terminator = "\n"
+    switch_terms = SWITCH_TERMS
 
     def __init__(self, name: str, address: str, *, limits: SafetyLimits | None = None,
                  options: ZnbOptions | None = None, **kwargs: Any):
@@ -84,37 +82,26 @@ class RohdeSchwarzZNB(ScpiInstrument):
         limits = limits or SafetyLimits()
         self.options = options or ZnbOptions()
         ch = self.options.channel
-        self._add_checked("start_frequency", f"SENS{ch}:FREQ:STAR", "Hz", Numbers(9e3, 67e9))
-        self._add_checked("stop_frequency", f"SENS{ch}:FREQ:STOP", "Hz", Numbers(9e3, 67e9))
-        self._add_checked("points", f"SENS{ch}:SWE:POIN", "", Ints(1, 100001), parser=int)
-        self._add_checked("if_bandwidth", f"SENS{ch}:BAND", "Hz", Numbers(1, 30e6))
-        self._add_checked("averages", f"SENS{ch}:AVER:COUN", "", Ints(1, 1000), parser=int)
-        self._add_checked("sweep_count", f"SENS{ch}:SWE:COUN", "", Ints(1, 1000), parser=int)
+        add = self.add_checked_parameter
+        add("start_frequency", f"SENS{ch}:FREQ:STAR", "Hz", Numbers(9e3, 67e9))
+        add("stop_frequency", f"SENS{ch}:FREQ:STOP", "Hz", Numbers(9e3, 67e9))
+        add("points", f"SENS{ch}:SWE:POIN", "", Ints(1, 100001), parser=int)
+        add("if_bandwidth", f"SENS{ch}:BAND", "Hz", Numbers(1, 30e6))
+        add("averages", f"SENS{ch}:AVER:COUN", "", Ints(1, 1000), parser=int)
+        add("sweep_count", f"SENS{ch}:SWE:COUN", "", Ints(1, 1000), parser=int)
         # the command's range ("virtually no restriction"); the model's reach is narrower
-        self._add_checked("source_power", f"SOUR{ch}:POW", "dBm", LimitValidator(
+        add("source_power", f"SOUR{ch}:POW", "dBm", LimitValidator(
             -150, 100, limit=limits.max_source_power_dbm, what="source power", unit="dBm"))
-        self._add_checked("rf_output", f"OUTP{ch}", "", Enum(True, False),
-                          parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
+        add("rf_output", f"OUTP{ch}", "", Enum(True, False),
+            parser=lambda r: bool(int(r)), formatter=lambda v: str(int(v)))
         self.add_parameter("sweep_time", get_cmd=f"SENS{ch}:SWE:TIME?", get_parser=float,
                            unit="s", label="Sweep time (one sweep)")
-        try:
-            self.write("FORM:DATA REAL,64")
-            self.write("FORM:BORD SWAP")
-            self.write(f"CONF:CHAN{ch}:STAT ON")  # create the channel if it does not exist
-            self.check_errors("FORM:DATA REAL,64")
+        # CONF:CHAN creates the channel if it does not exist
+        self.setup_at_connect(["FORM:DATA REAL,64", "FORM:BORD SWAP", f"CONF:CHAN{ch}:STAT ON"])
+        with closed_on_failure(self):
             self._traces = self._catalog()
-        except Exception:
-            self.close()  # qcodes does not close an instrument whose __init__ raised
-            raise
         self._warn_unknown_model()
         self.connect_message()
-
-    def _add_checked(self, name: str, header: str, unit: str, vals, *, parser=float,
-                     formatter=None) -> None:
-        formatter = formatter or _number
-        self.add_parameter(
-            name, unit=unit, vals=vals, get_cmd=f"{header}?", get_parser=parser,
-            set_cmd=lambda value, h=header: self.write_checked(f"{h} {formatter(value)}"))
 
     def _warn_unknown_model(self) -> None:
         model = str(self.IDN.get_latest().get("model") or "")
@@ -129,28 +116,16 @@ class RohdeSchwarzZNB(ScpiInstrument):
         trigger takes ``averages`` sweeps and returns their average; single sweep mode."""
         ch = self.options.channel
         self.write_checked(f"SENS{ch}:SWE:TYPE LIN")
-        self.start_frequency(start)
-        self.stop_frequency(stop)
-        self.points(points)
-        self.if_bandwidth(if_bandwidth)
-        self.averages(averages)
-        self.write_checked(f"SENS{ch}:AVER {'ON' if averages > 1 else 'OFF'}")
+        self._set_linear_sweep(start, stop, points, if_bandwidth, averages)
         self.sweep_count(averages)
         self.write_checked(f"INIT{ch}:CONT OFF")
-
-    def set_source_power(self, power_dbm: float) -> None:
-        """Source power, dBm."""
-        self.source_power(power_dbm)
-
-    def set_rf_output(self, on: bool) -> None:
-        """RF source on/off (the analyser switches it for all channels)."""
-        self.rf_output(bool(on))
 
     def frequencies(self) -> np.ndarray:
         """Stimulus values of the channel, Hz (read through the channel's S21 trace)."""
         self._define("S21")
         self.write(f"CALC{self.options.channel}:PAR:SEL '{self._name('S21')}'")
-        return self._block(f"CALC{self.options.channel}:DATA:STIM?", count=int(self.points()))
+        return self.query_real64(f"CALC{self.options.channel}:DATA:STIM?",
+                                 count=int(self.points()))
 
     def measure_s_parameters(self, names: Sequence[str] = ("S21",)) -> dict[str, np.ndarray]:
         """Trigger one single sweep (a complete average), wait for it, return the named
@@ -162,19 +137,11 @@ class RohdeSchwarzZNB(ScpiInstrument):
             self._define(quantity)
         self._sweep_and_wait()
         points = self.points.get_latest() or int(self.points())
-        result = {}
-        for parameter, quantity in quantities.items():
-            self.write(f"CALC{ch}:PAR:SEL '{self._name(quantity)}'")
-            raw = self._block(f"CALC{ch}:DATA? SDAT", count=2 * points)
-            result[parameter] = raw[0::2] + 1j * raw[1::2]
+        result = {parameter: self._complex_trace(self._name(quantity), f"CALC{ch}:DATA? SDAT",
+                                                 points)
+                  for parameter, quantity in quantities.items()}
         self.check_errors(f"CALC{ch}:DATA? SDAT")  # a missing trace or an ignored INIT
         return result
-
-    def measure_switch_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """One sweep of the ratios a2/b2 (port 1 driving) and a1/b1 (port 2 driving): the
-        switch terms (gamma_f, gamma_r). Needs a transmissive path (thru)."""
-        data = self.measure_s_parameters(SWITCH_TERMS)
-        return data[SWITCH_TERMS[0]], data[SWITCH_TERMS[1]]
 
     # -- helpers --------------------------------------------------------------------
     def _name(self, quantity: str) -> str:
@@ -201,33 +168,10 @@ class RohdeSchwarzZNB(ScpiInstrument):
     def _sweep_and_wait(self) -> None:
         ch = self.options.channel
         count = self.sweep_count.get_latest() or 1
-        expected = float(self.sweep_time()) * count
-        saved = self.visa_handle.timeout
-        self.visa_handle.timeout = saved + 1500 * expected  # ms: the I/O timeout past the sweep
-        try:
+        with self.timeout_extended(float(self.sweep_time()) * count):
             if count > 1:
                 self.write(f"SENS{ch}:AVER:CLE")  # the average holds this trigger's sweeps only
             self.ask(f"INIT{ch}:IMM;*OPC?")
-        finally:
-            self.visa_handle.timeout = saved
-
-    def _block(self, query: str, count: int) -> np.ndarray:
-        """Query a REAL,64 little-endian block of ``count`` values; a garbled or lost one, or
-        one of another length, reconnects and queries again once."""
-
-        def read() -> np.ndarray:
-            values = self.visa_handle.query_binary_values(
-                query, datatype="d", is_big_endian=False, container=np.array)
-            if values.size != count:
-                raise ValueError(f"{values.size} values where {count} were expected")
-            return values
-
-        return self.recover(query, read, transient=(*TRANSIENT, ValueError))
-
-
-def _number(value: Any) -> str:
-    """A number as SCPI text (``repr`` of a plain int or float, never ``np.float64(...)``)."""
-    return repr(int(value)) if isinstance(value, numbers.Integral) else repr(float(value))
 
 
 __all__ = ["MODELS", "SWITCH_TERMS", "RohdeSchwarzZNB", "ZnbOptions", "rs_quantity"]

@@ -155,33 +155,27 @@ class Keithley2400Device(ScpiDevice):
         else:
             self._register_2450(amps, volts)
 
+    def _register_limits(self, current: str, voltage: str, tripped: str, amps, volts) -> None:
+        """The compliance commands of a dialect: the ``current`` limit (sourcing voltage),
+        the ``voltage`` limit (sourcing current), both magnitudes, and ``tripped?``."""
+        self.add(current, lambda x, a: self._set("current_limit", abs(amps(a[0]))))
+        self.add(f"{current}?", lambda x, a: _fmt(self.state.current_limit))
+        self.add(voltage, lambda x, a: self._set("voltage_limit", abs(volts(a[0]))))
+        self.add(f"{voltage}?", lambda x, a: _fmt(self.state.voltage_limit))
+        self.add(tripped, lambda x, a: str(int(self.operating_point()[2])))
+
     def _register_2400(self, amps, volts) -> None:
-        self.add("[SENSe]:CURRent[:DC]:PROTection[:LEVel]",
-                 lambda x, a: self._set("current_limit", abs(amps(a[0]))))
-        self.add("[SENSe]:CURRent[:DC]:PROTection[:LEVel]?",
-                 lambda x, a: _fmt(self.state.current_limit))
-        self.add("[SENSe]:VOLTage[:DC]:PROTection[:LEVel]",
-                 lambda x, a: self._set("voltage_limit", abs(volts(a[0]))))
-        self.add("[SENSe]:VOLTage[:DC]:PROTection[:LEVel]?",
-                 lambda x, a: _fmt(self.state.voltage_limit))
-        self.add("[SENSe]:CURRent[:DC]:PROTection:TRIPped?",
-                 lambda x, a: str(int(self.operating_point()[2])))
+        self._register_limits("[SENSe]:CURRent[:DC]:PROTection[:LEVel]",
+                              "[SENSe]:VOLTage[:DC]:PROTection[:LEVel]",
+                              "[SENSe]:CURRent[:DC]:PROTection:TRIPped?", amps, volts)
         self.add("FORMat:ELEMents[:SENSe#]", self._elements)
         self.add("FORMat:ELEMents[:SENSe#]?", lambda x, a: ",".join(self.state.elements))
         self.add("TRIGger:COUNt", lambda x, a: None if int(a[0]) == 1 else self._one_only())
         self.add("ARM:COUNt", lambda x, a: None if int(a[0]) == 1 else self._one_only())
 
     def _register_2450(self, amps, volts) -> None:
-        self.add("[SOURce]:VOLTage:ILIMit[:LEVel]",
-                 lambda x, a: self._set("current_limit", abs(amps(a[0]))))
-        self.add("[SOURce]:VOLTage:ILIMit[:LEVel]?",
-                 lambda x, a: _fmt(self.state.current_limit))
-        self.add("[SOURce]:CURRent:VLIMit[:LEVel]",
-                 lambda x, a: self._set("voltage_limit", abs(volts(a[0]))))
-        self.add("[SOURce]:CURRent:VLIMit[:LEVel]?",
-                 lambda x, a: _fmt(self.state.voltage_limit))
-        self.add("[SOURce]:VOLTage:ILIMit[:LEVel]:TRIPped?",
-                 lambda x, a: str(int(self.operating_point()[2])))
+        self._register_limits("[SOURce]:VOLTage:ILIMit[:LEVel]", "[SOURce]:CURRent:VLIMit[:LEVel]",
+                              "[SOURce]:VOLTage:ILIMit[:LEVel]:TRIPped?", amps, volts)
 
     @staticmethod
     def _one_only() -> None:

@@ -16,7 +16,8 @@ import math
 from cryochar.sim.clock import SimClock
 from cryochar.sim.config import Lakeshore372Config
 from cryochar.sim.physics.fridge import Fridge
-from cryochar.sim.servers.scpi import ScpiDevice, ScpiError, unquote
+from cryochar.sim.servers.lakeshore_heater import LakeshoreOutputs, loop_power
+from cryochar.sim.servers.scpi import ScpiError, in_range, unquote
 
 # Sample heater ranges 1..8: full-scale current, A (Model 372 manual, RANGE).
 HEATER_RANGE_CURRENT = (0.0, 31.6e-6, 100e-6, 316e-6, 1e-3, 3.16e-3, 10e-3, 31.6e-3, 100e-3)
@@ -33,7 +34,7 @@ def _fmt(value: float) -> str:
     return f"{value:+.4E}"
 
 
-class Lakeshore372Device(ScpiDevice):
+class Lakeshore372Device(LakeshoreOutputs):
     """The twin's Lakeshore 372 reading the fridge's thermometers."""
 
     reply_terminator = b"\r\n"
@@ -98,15 +99,10 @@ class Lakeshore372Device(ScpiDevice):
     # -- heater ---------------------------------------------------------------------
     def _apply_heater(self) -> None:
         out = self.outputs[0]
-        current = HEATER_RANGE_CURRENT[out["range"]]
-        p_max = current**2 * self.config.heater_resistance
-        if out["mode"] == MODE_CLOSED_LOOP and out["range"] > 0:
-            power = min(self.fridge.power_for(out["setpoint"]), p_max)
-        elif out["mode"] == MODE_OPEN_LOOP:
-            power = (out["manual"] / 100.0) ** 2 * p_max
-        else:
-            power = 0.0
-        self.fridge.set_heater_power(power)
+        p_max = HEATER_RANGE_CURRENT[out["range"]] ** 2 * self.config.heater_resistance
+        self.fridge.set_heater_power(loop_power(
+            out, p_max, closed_loop=out["mode"] == MODE_CLOSED_LOOP and out["range"] > 0,
+            open_loop=out["mode"] == MODE_OPEN_LOOP, power_for=self.fridge.power_for))
 
     def heater_percent(self) -> float:
         """Sample heater output, percent of the range's full-scale current."""
@@ -116,22 +112,9 @@ class Lakeshore372Device(ScpiDevice):
         return 100.0 * math.sqrt(self.fridge.heater_power / self.config.heater_resistance) / current
 
     # -- commands -------------------------------------------------------------------
-    def _channel(self, arg: str) -> int:
-        channel = int(arg)
-        if not 1 <= channel <= 16:
-            raise ScpiError(-222, "Data out of range")
-        return channel
-
-    def _output(self, arg: str) -> dict:
-        index = int(arg)
-        if index not in self.outputs:
-            raise ScpiError(-222, "Data out of range")
-        return self.outputs[index]
-
-    def _set_output(self, args: list[str], **fields) -> None:
-        out = self._output(args[0])
-        out.update(fields)
-        self._apply_heater()
+    @staticmethod
+    def _channel(arg: str) -> int:
+        return in_range(int(arg), 1, 16)
 
     def _register(self) -> None:
         ch = self._channel
@@ -148,14 +131,9 @@ class Lakeshore372Device(ScpiDevice):
         self.add("INTYPE?", lambda s, a: "0,22,1,22,0,1")
         self.add("SCAN?", lambda s, a: f"{self.scan_channel:02d},{int(self.autoscan)}")
         self.add("SCAN", self._scan)
-        self.add("SETP", lambda s, a: self._set_output(a, setpoint=self._temperature(a[1])))
-        self.add("SETP?", lambda s, a: _fmt(self._output(a[0])["setpoint"]))
-        self.add("RANGE", lambda s, a: self._set_output(a, range=self._range(a[1])))
-        self.add("RANGE?", lambda s, a: str(self._output(a[0])["range"]))
+        self._register_loop(8, _fmt)
         self.add("OUTMODE", self._outmode)
         self.add("OUTMODE?", lambda s, a: "{mode},{input},0,0,1,0".format(**self._output(a[0])))
-        self.add("PID", lambda s, a: self._output(a[0]).update(pid=tuple(map(float, a[1:4]))))
-        self.add("PID?", lambda s, a: ",".join(f"{v:+.1f}" for v in self._output(a[0])["pid"]))
         self.add("MOUT", lambda s, a: self._set_output(a, manual=float(a[1])))
         self.add("MOUT?", lambda s, a: _fmt(self._output(a[0])["manual"]))
         self.add("HTRSET", lambda s, a: None)
@@ -177,20 +155,6 @@ class Lakeshore372Device(ScpiDevice):
         if mode not in range(7):
             raise ScpiError(-222, "Data out of range")
         self._set_output(args, mode=mode, input=int(args[2]) if len(args) > 2 else 6)
-
-    @staticmethod
-    def _temperature(arg: str) -> float:
-        value = float(arg)
-        if not 0 <= value <= 400:
-            raise ScpiError(-222, "Data out of range")
-        return value
-
-    @staticmethod
-    def _range(arg: str) -> int:
-        value = int(arg)
-        if not 0 <= value <= 8:
-            raise ScpiError(-222, "Data out of range")
-        return value
 
 
 __all__ = ["HEATER_RANGE_CURRENT", "Lakeshore372Device", "ruox_resistance"]

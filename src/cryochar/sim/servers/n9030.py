@@ -46,6 +46,7 @@ from cryochar.sim.servers.scpi import (
     format_number,
     ieee_block,
     parse_bool,
+    parse_byte_order,
     parse_number,
 )
 
@@ -137,22 +138,19 @@ class N9030Device(ScpiDevice):
     # -- settings helpers -----------------------------------------------------------------
     def _setting(self, pattern: str, obj: str, attr: str, parse, fmt=format_number,
                  auto: str | None = None) -> None:
-        def setter(_s, args):
-            setattr(getattr(self, obj), attr, parse(args[0]))
+        """A setting of the ``obj`` measurement's settings; with ``auto``, its ``:AUTO``
+        switch too (setting the value switches auto off). A change re-couples settings
+        and discards results."""
+        def changed(settings) -> None:
             if auto:
-                setattr(getattr(self, obj), auto, False)
+                setattr(settings, auto, False)
             self._changed()
 
-        self.add(pattern, setter)
-        self.add(pattern + "?", lambda _s, _a: fmt(getattr(getattr(self, obj), attr)))
+        self.add_setting(pattern, lambda _s: getattr(self, obj), attr, parse, fmt,
+                         changed=changed)
         if auto:
-            def set_auto(_s, args):
-                setattr(getattr(self, obj), auto, parse_bool(args[0]))
-                self._changed()
-
-            self.add(pattern + ":AUTO", set_auto)
-            self.add(pattern + ":AUTO?",
-                     lambda _s, _a: str(int(getattr(getattr(self, obj), auto))))
+            self.add_setting(pattern + ":AUTO", lambda _s: getattr(self, obj), auto, parse_bool,
+                             lambda on: str(int(on)), changed=lambda _settings: self._changed())
 
     def _changed(self) -> None:
         self._couple()
@@ -324,8 +322,7 @@ class N9030Device(ScpiDevice):
         self.add("FORMat[:TRACe][:DATA]", self._format)
         self.add("FORMat[:TRACe][:DATA]?", lambda s, a: self.data_format.replace(
             "ASCII,0", "ASC,8"))
-        self.add("FORMat:BORDer", self._border)
-        self.add("FORMat:BORDer?", lambda s, a: self.byte_order)
+        self.add_setting("FORMat:BORDer", lambda _s: self, "byte_order", parse_byte_order, str)
         self.add("UNIT:POWer", self._unit)
         self.add("UNIT:POWer?", lambda s, a: "DBM")
         self.add("SOURce:NOISe[:STATe]", self._noise_source)
@@ -377,12 +374,6 @@ class N9030Device(ScpiDevice):
         if token not in _FORMATS:
             raise ScpiError(-224, "Illegal parameter value")
         self.data_format = _FORMATS[token]
-
-    def _border(self, _s, args) -> None:
-        token = args[0].strip().upper()
-        if token not in ("NORM", "NORMAL", "SWAP", "SWAPPED"):
-            raise ScpiError(-224, "Illegal parameter value")
-        self.byte_order = token[:4]
 
     @staticmethod
     def _unit(_s, args) -> None:

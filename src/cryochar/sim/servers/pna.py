@@ -33,6 +33,7 @@ from cryochar.sim.servers.scpi import (
     format_number,
     ieee_block,
     parse_bool,
+    parse_byte_order,
     parse_number,
     unquote,
 )
@@ -108,12 +109,9 @@ class PnaDevice(ScpiDevice):
 
     # -- settings -------------------------------------------------------------------
     def _setting(self, pattern: str, attr: str, parse, fmt=format_number) -> None:
-        def setter(_s, args):
-            setattr(self.state, attr, parse(args[0]))
-            self._last = None
-
-        self.add(pattern, setter)
-        self.add(pattern + "?", lambda _s, _a: fmt(getattr(self.state, attr)))
+        """A setting of the channel: a change discards the last sweep."""
+        self.add_setting(pattern, lambda _s: self.state, attr, parse, fmt,
+                         changed=lambda _state: setattr(self, "_last", None))
 
     def _register_sense(self) -> None:
         c = self.physics.config
@@ -142,7 +140,7 @@ class PnaDevice(ScpiDevice):
         self.add("FORMat[:DATA]", lambda s, a: setattr(self.state, "data_format",
                                                        self._data_format(",".join(a))))
         self.add("FORMat[:DATA]?", lambda s, a: self.state.data_format.replace(",", ",+"))
-        self._setting("FORMat:BORDer", "byte_order", self._byte_order, str)
+        self._setting("FORMat:BORDer", "byte_order", parse_byte_order, str)
         self.add("DISPlay:WINDow#[:STATe]", lambda s, a: None)
         self.add("DISPlay:WINDow#:TRACe#:FEED", lambda s, a: None)
 
@@ -162,15 +160,6 @@ class PnaDevice(ScpiDevice):
         if token not in aliases:
             raise ScpiError(-224, "Illegal parameter value")
         return aliases[token]
-
-    @staticmethod
-    def _byte_order(arg: str) -> str:
-        token = arg.strip().upper()
-        if token in ("NORM", "NORMAL"):
-            return "NORM"
-        if token in ("SWAP", "SWAPPED"):
-            return "SWAP"
-        raise ScpiError(-224, "Illegal parameter value")
 
     # -- measurements ---------------------------------------------------------------
     def _register_calculate(self) -> None:

@@ -59,6 +59,7 @@ from cryochar.sim.servers.scpi import (
     format_number,
     ieee_block,
     parse_bool,
+    parse_byte_order,
     parse_number,
     unquote,
 )
@@ -153,13 +154,9 @@ class RsZnbDevice(ScpiDevice):
 
     # -- channel settings -------------------------------------------------------------
     def _setting(self, pattern: str, attr: str, parse, fmt=format_number) -> None:
-        def setter(s, args):
-            channel = self._channel(s[0])
-            setattr(channel, attr, parse(args[0]))
-            channel.invalidate()
-
-        self.add(pattern, setter)
-        self.add(pattern + "?", lambda s, a: fmt(getattr(self._channel(s[0]), attr)))
+        """A setting of channel ``<Ch>``: a change invalidates its data and average."""
+        self.add_setting(pattern, lambda s: self._channel(s[0]), attr, parse, fmt,
+                         changed=Channel.invalidate)
 
     def _register_channel(self) -> None:
         c = self.config
@@ -196,9 +193,7 @@ class RsZnbDevice(ScpiDevice):
         self.add("CONFigure:CHANnel#[:STATe]?", lambda s, a: str(int(s[0] in self.channels)))
         self.add("FORMat[:DATA]", lambda s, a: setattr(self, "data_format", self._format(a)))
         self.add("FORMat[:DATA]?", lambda s, a: self.data_format.replace("ASCII", "ASC"))
-        self.add("FORMat:BORDer", lambda s, a: setattr(
-            self, "byte_order", keyword(a[0], {"NORM": "NORMAL", "SWAP": "SWAPPED"})))
-        self.add("FORMat:BORDer?", lambda s, a: self.byte_order)
+        self.add_setting("FORMat:BORDer", lambda s: self, "byte_order", parse_byte_order, str)
         for ignored in ("DISPlay:WINDow#[:STATe]", "DISPlay:WINDow#:TRACe#:FEED",
                         "SYSTem:DISPlay:UPDate"):
             self.add(ignored, lambda s, a: None)

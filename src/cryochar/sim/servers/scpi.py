@@ -17,11 +17,13 @@ import re
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
 Reply = str | bytes | None
 Handler = Callable[[tuple[int, ...], list[str]], Reply]
+N = TypeVar("N", int, float)
 
 _NODE = re.compile(r"(\[)?:?([A-Za-z*]+)(#)?(\])?")
 _SUFFIX_UNITS = {"GHZ": 1e9, "MHZ": 1e6, "KHZ": 1e3, "HZ": 1.0, "DBM": 1.0, "DB": 1.0,
@@ -57,20 +59,25 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("^:?" + regex + (r"\?" if query else "") + "$", re.IGNORECASE)
 
 
-def split_arguments(text: str) -> list[str]:
-    """Split SCPI arguments at commas outside quotes."""
-    args, current, quote = [], [], ""
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` where it is not inside quotes, each piece stripped."""
+    pieces, current, quote = [], [], ""
     for ch in text:
         if ch in "'\"" and (not quote or quote == ch):
             quote = "" if quote else ch
-        if ch == "," and not quote:
-            args.append("".join(current).strip())
+        if ch == separator and not quote:
+            pieces.append("".join(current).strip())
             current = []
         else:
             current.append(ch)
-    if "".join(current).strip():
-        args.append("".join(current).strip())
-    return args
+    pieces.append("".join(current).strip())
+    return pieces
+
+
+def split_arguments(text: str) -> list[str]:
+    """Split SCPI arguments at commas outside quotes (an empty last one is dropped)."""
+    args = _split_outside_quotes(text, ",")
+    return args if args[-1] else args[:-1]
 
 
 def parse_number(arg: str, *, minimum: float | None = None, maximum: float | None = None,
@@ -88,6 +95,24 @@ def parse_number(arg: str, *, minimum: float | None = None, maximum: float | Non
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ScpiError(-222, "Data out of range")
     return value
+
+
+def in_range(value: N, low: float, high: float) -> N:
+    """``value`` when ``low <= value <= high``; else -222 "Data out of range"."""
+    if not low <= value <= high:
+        raise ScpiError(-222, "Data out of range")
+    return value
+
+
+def parse_byte_order(arg: str) -> str:
+    """A ``FORMat:BORDer`` argument: ``NORM`` (big-endian) or ``SWAP`` (little-endian), in
+    short or long form."""
+    token = arg.strip().upper()
+    if token in ("NORM", "NORMAL"):
+        return "NORM"
+    if token in ("SWAP", "SWAPPED"):
+        return "SWAP"
+    raise ScpiError(-224, "Illegal parameter value")
 
 
 def parse_bool(arg: str) -> bool:
@@ -161,6 +186,22 @@ class ScpiDevice:
         """Register ``handler(suffixes, args)`` for a header pattern."""
         self._commands.append(_Command(compile_pattern(pattern), pattern.endswith("?"), handler))
 
+    def add_setting(self, pattern: str, target: Callable[[tuple[int, ...]], Any], attr: str,
+                    parse: Callable[[str], Any], fmt: Callable[[Any], str] = format_number, *,
+                    changed: Callable[[Any], None] | None = None) -> None:
+        """Register a setting and its query: ``pattern <arg>`` stores ``parse(arg)`` as
+        ``attr`` of ``target(suffixes)`` and then calls ``changed`` with that object;
+        ``pattern?`` answers ``fmt`` of the stored value."""
+
+        def setter(suffixes: tuple[int, ...], args: list[str]) -> None:
+            obj = target(suffixes)
+            setattr(obj, attr, parse(args[0]))
+            if changed is not None:
+                changed(obj)
+
+        self.add(pattern, setter)
+        self.add(pattern + "?", lambda suffixes, _args: fmt(getattr(target(suffixes), attr)))
+
     def push_error(self, code: int, message: str) -> None:
         """Queue an error (the oldest is dropped past ``max_errors``)."""
         if len(self.errors) >= self.max_errors:
@@ -211,17 +252,8 @@ class ScpiDevice:
 
 
 def _split_units(line: str) -> list[str]:
-    units, current, quote = [], [], ""
-    for ch in line:
-        if ch in "'\"" and (not quote or quote == ch):
-            quote = "" if quote else ch
-        if ch == ";" and not quote:
-            units.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-    units.append("".join(current).strip())
-    return [u for u in units if u]
+    """The ``;``-separated program units of a line (empty ones dropped)."""
+    return [unit for unit in _split_outside_quotes(line, ";") if unit]
 
 
 __all__ = [
@@ -230,7 +262,9 @@ __all__ = [
     "compile_pattern",
     "format_number",
     "ieee_block",
+    "in_range",
     "parse_bool",
+    "parse_byte_order",
     "parse_number",
     "split_arguments",
     "unquote",

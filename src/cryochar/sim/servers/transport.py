@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import socket
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -93,8 +94,7 @@ class ServerHost:
         if not await self._admit(served):  # e.g. a Triton serves one client at a time
             writer.close()
             return
-        served.writers.add(writer)
-        try:
+        async with _connection(served, writer):
             while True:
                 raw = await reader.readline()
                 if not raw:
@@ -110,13 +110,6 @@ class ServerHost:
                     if not await self._send(served, writer, reply):
                         return
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            served.writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
     @staticmethod
     async def _admit(served: _Served) -> bool:
@@ -131,8 +124,7 @@ class ServerHost:
 
     async def _serve_http(self, served: _Served, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
-        served.writers.add(writer)
-        try:
+        async with _connection(served, writer):
             while True:
                 try:
                     request = await read_request(reader)
@@ -154,13 +146,6 @@ class ServerHost:
                         continue
                 writer.write(response(status, payload))
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            served.writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
 
     async def _send(self, served: _Served, writer: asyncio.StreamWriter,
                     reply: str | bytes) -> bool:
@@ -205,6 +190,22 @@ class ServerHost:
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
+
+
+@contextlib.asynccontextmanager
+async def _connection(served: _Served, writer: asyncio.StreamWriter) -> AsyncIterator[None]:
+    """One client connection of ``served``: tracked (for :meth:`ServerHost.stop`) while the
+    block runs; a client hanging up ends it quietly; the connection is closed after."""
+    served.writers.add(writer)
+    try:
+        yield
+    except (ConnectionError, asyncio.IncompleteReadError):
+        pass
+    finally:
+        served.writers.discard(writer)
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
 
 
 __all__ = ["HOST", "LineDevice", "ServerHost"]

@@ -26,7 +26,8 @@ import numpy as np
 from cryochar.sim.config import VtLoadConfig
 from cryochar.sim.physics.noise_sources import VariableTemperatureLoad
 from cryochar.sim.servers.lakeshore372 import ruox_resistance
-from cryochar.sim.servers.scpi import ScpiDevice, ScpiError, unquote
+from cryochar.sim.servers.lakeshore_heater import LakeshoreOutputs, loop_power
+from cryochar.sim.servers.scpi import ScpiError, in_range, unquote
 
 RANGE_POWER_FRACTION = (0.0, 0.01, 0.1, 1.0)  # off, low, medium, high
 MAX_CURRENT = {1: 0.707, 2: 1.0, 3: 1.141, 4: 1.732}  # A; 0 = user specified
@@ -43,7 +44,7 @@ def _after(check, reply: str | None):
     return handler
 
 
-class Lakeshore336Device(ScpiDevice):
+class Lakeshore336Device(LakeshoreOutputs):
     """The twin's Lakeshore 336: the VT load on input A and output 1."""
 
     reply_terminator = b"\r\n"
@@ -82,14 +83,10 @@ class Lakeshore336Device(ScpiDevice):
 
     def _apply_heater(self) -> None:
         out = self.outputs[1]
-        p_max = self.full_scale_power()
-        if out["mode"] in (MODE_CLOSED_LOOP, MODE_ZONE) and out["input"] == 1:
-            power = min(self.load.power_for(out["setpoint"]), p_max)
-        elif out["mode"] == MODE_OPEN_LOOP:
-            power = (out["manual"] / 100.0) ** 2 * p_max
-        else:
-            power = 0.0
-        self.load.set_heater_power(power)
+        self.load.set_heater_power(loop_power(
+            out, self.full_scale_power(),
+            closed_loop=out["mode"] in (MODE_CLOSED_LOOP, MODE_ZONE) and out["input"] == 1,
+            open_loop=out["mode"] == MODE_OPEN_LOOP, power_for=self.load.power_for))
 
     def heater_output(self, index: int) -> float:
         """``HTR?``: output in percent of the range's full-scale current (or power)."""
@@ -108,16 +105,6 @@ class Lakeshore336Device(ScpiDevice):
             raise ScpiError(-222, "Data out of range")
         return token
 
-    def _output(self, arg: str) -> dict:
-        index = int(arg)
-        if index not in self.outputs:
-            raise ScpiError(-222, "Data out of range")
-        return self.outputs[index]
-
-    def _set(self, args: list[str], **fields) -> None:
-        self._output(args[0]).update(fields)
-        self._apply_heater()
-
     def _register(self) -> None:
         out, inp = self._output, self._input
         self.add("KRDG?", lambda s, a: self._kelvin(a[0] if a else "0"))
@@ -129,18 +116,13 @@ class Lakeshore336Device(ScpiDevice):
         self.add("INTYPE", _after(inp, None))
         self.add("OUTMODE", self._outmode)
         self.add("OUTMODE?", lambda s, a: "{mode},{input},{powerup}".format(**out(a[0])))
-        self.add("SETP", lambda s, a: self._set(a, setpoint=self._kelvin_value(a[1])))
-        self.add("SETP?", lambda s, a: f"{out(a[0])['setpoint']:+.6f}")
-        self.add("RANGE", lambda s, a: self._set(a, range=self._range(a[1])))
-        self.add("RANGE?", lambda s, a: str(out(a[0])["range"]))
+        self._register_loop(3, lambda kelvin: f"{kelvin:+.6f}")
         self.add("HTRSET", self._htrset)
         self.add("HTRSET?", lambda s, a: "{},{},{:+.4f},{}".format(*out(a[0])["htrset"]))
         self.add("HTR?", lambda s, a: f"{self.heater_output(int(a[0])):+.4f}")
         self.add("HTRST?", _after(out, "0"))
-        self.add("MOUT", lambda s, a: self._set(a, manual=self._percent(a[1])))
+        self.add("MOUT", lambda s, a: self._set_output(a, manual=in_range(float(a[1]), 0, 100)))
         self.add("MOUT?", lambda s, a: f"{out(a[0])['manual']:+.3f}")
-        self.add("PID", lambda s, a: out(a[0]).update(pid=tuple(float(v) for v in a[1:4])))
-        self.add("PID?", lambda s, a: ",".join(f"{v:+.1f}" for v in out(a[0])["pid"]))
         self.add("RAMP", _after(out, None))
         self.add("RAMP?", _after(out, "0,+0.000"))
         self.add("RAMPST?", _after(out, "0"))
@@ -155,7 +137,7 @@ class Lakeshore336Device(ScpiDevice):
         if mode not in range(6) or channel not in range(5):
             raise ScpiError(-222, "Data out of range")
         powerup = int(args[3]) if len(args) > 3 else 0
-        self._set(args, mode=mode, input=channel, powerup=powerup)
+        self._set_output(args, mode=mode, input=channel, powerup=powerup)
 
     def _htrset(self, _s, args: list[str]) -> None:
         values = args[1:]
@@ -166,28 +148,7 @@ class Lakeshore336Device(ScpiDevice):
         if resistance not in (1, 2) or max_code not in range(5) or display not in (1, 2) \
                 or not 0 <= user <= 2.0:
             raise ScpiError(-222, "Data out of range")
-        self._set(args, htrset=(resistance, max_code, user, display))
-
-    @staticmethod
-    def _kelvin_value(arg: str) -> float:
-        value = float(arg)
-        if not 0 <= value <= 400:
-            raise ScpiError(-222, "Data out of range")
-        return value
-
-    @staticmethod
-    def _range(arg: str) -> int:
-        value = int(arg)
-        if value not in range(4):
-            raise ScpiError(-222, "Data out of range")
-        return value
-
-    @staticmethod
-    def _percent(arg: str) -> float:
-        value = float(arg)
-        if not 0 <= value <= 100:
-            raise ScpiError(-222, "Data out of range")
-        return value
+        self._set_output(args, htrset=(resistance, max_code, user, display))
 
 
 __all__ = ["MAX_CURRENT", "RANGE_POWER_FRACTION", "Lakeshore336Device"]
