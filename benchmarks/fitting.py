@@ -5,20 +5,30 @@ traces) with binomial shot noise (1000 shots), identical data and identical
 weights (``sigma`` from the true populations, absolute) are fitted by
 
 * ``cryochar``: :func:`fit_t1` / :func:`fit_ramsey` on all traces at once,
-  with the profile-likelihood interval (default);
+  with the profile-likelihood interval (default), on all cores (one thread
+  per CPU, the default);
 * ``cryochar_no_profile``: the same with ``profile=False`` (estimates,
   covariance and flags only - the same output as the peers);
-* ``cryochar_1_thread``: the default with ``workers=1`` (the peers are
-  single-threaded loops);
+* ``cryochar_1_thread``: the default with ``workers=1``: one core, like the
+  single-threaded peers;
 * ``curve_fit``: a Python loop of ``scipy.optimize.curve_fit`` with the usual
   heuristic start values (computed inside the loop, as a user would);
 * ``lmfit`` (if importable): the same loop with ``lmfit.Model``.
 
-Every method is timed ``--repeat`` times after a warm-up and the median is
-reported: fits per second, microseconds per fit, the ratio to ``curve_fit``
-and the median relative error of the decay time against the truth (and the
-fraction of failed fits), so that speed is compared at matched accuracy; for
-cryochar also the error on exactly the traces the curve_fit loop fitted.
+Every method is timed ``--repeat`` times round-robin (one timed call of each
+method per round, right after an untimed one of the same method, so that load
+from other processes hits all alike and each runs warm; lmfit separately,
+last, see :func:`bench_lmfit`) and the median is reported: fits per second,
+microseconds per fit, the ratio to ``curve_fit`` and the median relative
+error of the decay time against the truth (and the fraction of failed fits),
+so that speed is compared at matched accuracy; for cryochar also the error on
+exactly the traces the curve_fit loop fitted and ``vs_curve_fit``: the
+largest relative difference of the decay time and of its standard error from
+curve_fit's on those traces (where both found the same minimum), and for
+cryochar and curve_fit ``vs_reference``: the same against a tightly
+converged curve_fit with the analytic Jacobian on the first
+:data:`N_REFERENCE` traces (curve_fit's default covariance comes from a
+finite-difference Jacobian and is the less accurate of the two).
 ``load`` records the load averages and the CPU time other processes used
 during the run (``other_cpu_fraction``, in CPUs; from ``/proc/stat``): compare
 runs only when it is near zero.
@@ -29,6 +39,7 @@ Usage: ``python benchmarks/fitting.py [--traces N] [--peer-traces N] [--repeat N
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -43,6 +54,8 @@ from scipy.optimize import curve_fit
 from cryochar.analysis.coherence import fit_ramsey, fit_t1
 
 SHOTS = 1000
+#: Traces refitted to tight tolerance as the accuracy yardstick.
+N_REFERENCE = 200
 
 
 def t1_model(t, A, T1, B):
@@ -81,13 +94,46 @@ def heuristic_p0(kind: str, t, y):
 
 
 def loop_curve_fit(kind, t, y, sigma):
+    """Decay times and their standard errors ``(2, n)`` and all parameters
+    ``(n, p)``; NaN where the fit failed."""
     model = t1_model if kind == "t1" else ramsey_model
-    out = np.full(y.shape[0], np.nan)
+    out = np.full((2, y.shape[0]), np.nan)
+    params = np.full((y.shape[0], 3 if kind == "t1" else 5), np.nan)
     for i in range(y.shape[0]):  # the per-trace loop being benchmarked
         try:
-            popt, _ = curve_fit(model, t, y[i], p0=heuristic_p0(kind, t, y[i]), sigma=sigma[i],
-                                absolute_sigma=True, maxfev=2000)
-            out[i] = popt[1]
+            popt, pcov = curve_fit(model, t, y[i], p0=heuristic_p0(kind, t, y[i]),
+                                   sigma=sigma[i], absolute_sigma=True, maxfev=2000)
+            out[:, i], params[i] = (popt[1], np.sqrt(pcov[1, 1])), popt
+        except (RuntimeError, ValueError):
+            pass
+    return out, params
+
+
+def jacobian(kind, t, *p):
+    """Analytic Jacobian of :func:`t1_model` / :func:`ramsey_model`, ``(n, p)``."""
+    if kind == "t1":
+        A, T1, _ = p
+        e = np.exp(-t / T1)
+        return np.stack([e, A * t / T1**2 * e, np.ones_like(t)], axis=1)
+    A, T2, f, phase, _ = p
+    e, arg = np.exp(-t / T2), 2 * np.pi * f * t + phase
+    c, s = e * np.cos(arg), e * np.sin(arg)
+    return np.stack([c, A * t / T2**2 * c, -2 * np.pi * A * t * s, -A * s, np.ones_like(t)],
+                    axis=1)
+
+
+def reference(kind, t, y, sigma, start):
+    """Tightly converged curve_fit (analytic Jacobian, tolerances 1e-15) from
+    ``start`` (the default curve_fit optimum): decay times and standard
+    errors ``(2, n)``, the yardstick for both fits' accuracy (not timed)."""
+    model = t1_model if kind == "t1" else ramsey_model
+    out = np.full((2, y.shape[0]), np.nan)
+    for i in np.flatnonzero(np.isfinite(start).all(axis=1)):
+        try:
+            popt, pcov = curve_fit(model, t, y[i], p0=start[i], sigma=sigma[i],
+                                   absolute_sigma=True, jac=lambda tt, *p: jacobian(kind, tt, *p),
+                                   xtol=1e-15, ftol=1e-15, gtol=1e-15, maxfev=2000)
+            out[:, i] = popt[1], np.sqrt(pcov[1, 1])
         except (RuntimeError, ValueError):
             pass
     return out
@@ -110,19 +156,26 @@ def loop_lmfit(kind, t, y, sigma):
 
 
 def fit_cryochar(kind, t, y, sigma, **options):
+    """Decay times and their standard errors, ``(2, n)``."""
     r = (fit_t1 if kind == "t1" else fit_ramsey)(t, y, sigma, **options)
-    return np.asarray(r.params[r.time_name])
+    return np.stack([r.params[r.time_name], r.stderrs[r.time_name]])
 
 
-def timed(run, repeat: int):
-    """Estimates of one warm-up call and the median time of ``repeat`` more."""
-    estimate = run()
-    times = []
+def timed(runs: dict, repeat: int) -> dict:
+    """Estimates and the median time of ``repeat`` calls per method, taken
+    round-robin (each round times every method once, so that a change in the
+    machine's load affects all methods alike); every timed call follows an
+    untimed call of the same method, so that each runs warm (its own data and
+    memory in the caches and the allocator), as in back-to-back repeats."""
+    estimates = {}
+    times = {label: [] for label in runs}
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return estimate, statistics.median(times)
+        for label, run in runs.items():
+            estimates[label] = run()
+            start = time.perf_counter()
+            run()
+            times[label].append(time.perf_counter() - start)
+    return {label: (estimates[label], statistics.median(times[label])) for label in runs}
 
 
 def summarise(estimate, truth, elapsed):
@@ -136,32 +189,60 @@ def summarise(estimate, truth, elapsed):
     }
 
 
+def agreement(ours, other) -> dict:
+    """Largest relative difference of decay times and standard errors from
+    ``other``'s, on the traces where both fits succeeded and found the same
+    minimum (decay times within 1e-3; curve_fit also stops in other local
+    minima or fails: those are counted, not compared)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.abs(ours / other - 1)
+    same = np.isfinite(rel[0]) & (rel[0] < 1e-3)
+    return {"traces_compared": int(same.sum()), "traces_elsewhere": int((~same).sum()),
+            "max_rel_diff_time": float(rel[0, same].max()),
+            "max_rel_diff_stderr": float(rel[1, same].max())}
+
+
 def bench(kind: str, n_ours: int, n_peer: int, repeat: int) -> dict:
+    """cryochar (all cores, one core, no profile) and the curve_fit loop,
+    timed round-robin on identical data, with their accuracy."""
     t, y, sigma, truth = make_data(kind, n_ours)
-    out = {}
-    for label, options in (("cryochar", {}), ("cryochar_no_profile", {"profile": False}),
-                           ("cryochar_1_thread", {"workers": 1})):
-        est, dt = timed(lambda o=options: fit_cryochar(kind, t, y, sigma, **o), repeat)
-        out[label] = summarise(est, truth, dt)
-        # accuracy on exactly the traces the peers fit, for a matched comparison
-        same = np.abs(est[:n_peer] / truth[:n_peer] - 1)
-        out[label]["median_rel_error_peer_traces"] = float(np.nanmedian(same))
+    runs = {
+        "cryochar": lambda: fit_cryochar(kind, t, y, sigma),
+        "cryochar_no_profile": lambda: fit_cryochar(kind, t, y, sigma, profile=False),
+        "cryochar_1_thread": lambda: fit_cryochar(kind, t, y, sigma, workers=1),
+        "curve_fit": lambda: loop_curve_fit(kind, t, y[:n_peer], sigma[:n_peer]),
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est, dt = timed(lambda: loop_curve_fit(kind, t, y[:n_peer], sigma[:n_peer]), repeat)
-        out["curve_fit"] = summarise(est, truth[:n_peer], dt)
-        n_lm = max(n_peer // 4, 1)
-        try:
-            est, dt = timed(lambda: loop_lmfit(kind, t, y[:n_lm], sigma[:n_lm]), repeat)
-            out["lmfit"] = summarise(est, truth[:n_lm], dt)
-        except ImportError:
-            out["lmfit"] = None
-    base = out["curve_fit"]["fits_per_s"]
-    for res in out.values():
-        if res is not None:
-            res["speedup_vs_curve_fit"] = round(res["fits_per_s"] / base, 2)
+        timing = timed(runs, repeat)
+        (peer, peer_params), peer_dt = timing.pop("curve_fit")
+        ref = reference(kind, t, y[:N_REFERENCE], sigma[:N_REFERENCE],
+                        peer_params[:N_REFERENCE])
+    out = {"curve_fit": summarise(peer[0], truth[:n_peer], peer_dt)}
+    out["curve_fit"]["vs_reference"] = agreement(peer[:, :N_REFERENCE], ref)
+    for label, (est, dt) in timing.items():
+        out[label] = summarise(est[0], truth, dt)
+        # accuracy on exactly the traces the peers fit, for a matched comparison
+        same = np.abs(est[0, :n_peer] / truth[:n_peer] - 1)
+        out[label]["median_rel_error_peer_traces"] = float(np.nanmedian(same))
+        out[label]["vs_curve_fit"] = agreement(est[:, :n_peer], peer)
+        out[label]["vs_reference"] = agreement(est[:, :N_REFERENCE], ref)
     out["points_per_trace"] = int(t.size)
     return out
+
+
+def bench_lmfit(kind: str, n: int, repeat: int) -> dict | None:
+    """The lmfit loop on the first ``n`` traces of the same data (None if
+    lmfit is missing). Run after everything else: importing lmfit imports
+    pandas and pyarrow, after which glibc returns freed memory to the system
+    more eagerly and large numpy temporaries cost page faults."""
+    if importlib.util.find_spec("lmfit") is None:
+        return None
+    t, y, sigma, truth = make_data(kind, n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est, dt = timed({"lmfit": lambda: loop_lmfit(kind, t, y, sigma)}, repeat)["lmfit"]
+    return summarise(est, truth, dt)
 
 
 def _busy_seconds() -> float | None:
@@ -178,12 +259,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--traces", type=int, default=20000, help="traces for cryochar")
     parser.add_argument("--peer-traces", type=int, default=1000, help="traces for the loops")
-    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions per method")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per method")
     args = parser.parse_args()
     load_before = os.getloadavg()
     busy0, cpu0, wall0 = _busy_seconds(), time.process_time(), time.perf_counter()
     results = {kind: bench(kind, args.traces, args.peer_traces, args.repeat)
                for kind in ("t1", "ramsey")}
+    for kind, res in results.items():
+        res["lmfit"] = bench_lmfit(kind, max(args.peer_traces // 4, 1), args.repeat)
+        base = res["curve_fit"]["fits_per_s"]
+        for method in res.values():
+            if isinstance(method, dict):
+                method["speedup_vs_curve_fit"] = round(method["fits_per_s"] / base, 2)
     wall = time.perf_counter() - wall0
     busy1 = _busy_seconds()
     other = None if busy0 is None or busy1 is None else (

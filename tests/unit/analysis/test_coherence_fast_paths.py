@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 from scipy import optimize, special
@@ -16,7 +18,15 @@ from scipy import optimize, special
 import cryochar.analysis.coherence.data as data_module
 import cryochar.analysis.coherence.onerate as onerate
 import cryochar.analysis.coherence.pipeline as pipeline
-from cryochar.analysis.coherence import binomial_sigma, fit_echo, fit_t1, guesses, tiles
+from cryochar.analysis.coherence import (
+    FitFlag,
+    binomial_sigma,
+    fit_echo,
+    fit_t1,
+    guesses,
+    threads,
+    tiles,
+)
 from cryochar.analysis.coherence.data import Grid, prepare
 from cryochar.analysis.coherence.models import Exponential
 from cryochar.analysis.coherence.trig import damped_cos_sin
@@ -159,3 +169,69 @@ def test_damped_cos_sin_matches_direct_evaluation(rate):
     env = 1.0 if rate is None else np.exp(-rate * tau)
     np.testing.assert_allclose(c, env * np.cos(2 * np.pi * freq[:, None] * tau), atol=1e-13)
     np.testing.assert_allclose(s, env * np.sin(2 * np.pi * freq[:, None] * tau), atol=1e-13)
+
+
+def _profile_scan(t, y, sigma, T1):
+    """chi2 of the best ``A exp(-t / T1) + B`` for every trace (rows of ``y``)
+    and every decay time ``T1``, shape ``(n_traces, T1.size)``; one ``sigma``."""
+    e = np.exp(-t[None, :] / T1[:, None])
+    ec = e - e.mean(axis=1, keepdims=True)
+    yc = y - y.mean(axis=1, keepdims=True)
+    proj = yc @ ec.T
+    return ((yc * yc).sum(axis=1)[:, None] - proj**2 / (ec * ec).sum(axis=1)) / sigma**2
+
+
+def test_t1_interval_is_open_where_the_profile_never_reaches_the_level():
+    """Pure noise: where chi2 stays below chi2_min + crit on one side of the
+    estimate all the way to the bound, that side is open - also where the
+    profile is flat to rounding (the polynomial's Newton step then vanishes
+    without a root). Estimates on a rate bound (degenerate, flagged) are
+    left out."""
+    rng = np.random.default_rng(26)
+    sigma = 0.02
+    y = rng.normal(0.5, sigma, (300, T.size))
+    r = fit_t1(T, y, sigma)
+    crit = special.chdtri(1, 0.05)
+    # the rate bounds of the fit, as decay times
+    grid = np.geomspace(T[1] / 50 * 1.0001, T[-1] / 1e-4 * 0.9999, 3000)
+    chi2 = _profile_scan(T, y, sigma, grid)
+    checked = 0
+    for i in np.flatnonzero(r.flags & FitFlag.AT_BOUND == 0):
+        level = _chi2(T, y[i], np.full(T.size, sigma), 1 / r.T1[i]) + crit
+        below, above = grid < r.T1[i], grid > r.T1[i]
+        if below.any() and chi2[i, below].max() < level - 0.1:
+            assert r.T1_lower[i] == 0.0, i
+            checked += 1
+        if above.any() and chi2[i, above].max() < level - 0.1:
+            assert r.T1_upper[i] == np.inf, i
+            checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("per_trace", [False, True])
+def test_unsorted_time_axes_give_the_same_fit(per_trace):
+    """Every output, not only the estimates: the residual stage reads the
+    inputs, which must be in time order like the batches."""
+    y, s = binomial_traces(t1_curve(T, 0.9, 60e-6, 0.05), seed=27, n=40)
+    t = np.broadcast_to(T, y.shape) if per_trace else T
+    order = np.random.default_rng(28).permutation(T.size)
+    ref = fit_t1(t, y, s)
+    r = fit_t1(t[..., order], y[:, order], s[:, order])
+    for name in ("T1", "T1_stderr", "T1_lower", "T1_upper", "amplitude", "chisq", "redchi"):
+        np.testing.assert_allclose(getattr(r, name), getattr(ref, name), rtol=1e-12)
+    np.testing.assert_array_equal(r.flags, ref.flags)
+
+
+def test_switch_interval_is_shortened_during_threaded_fits_and_restored():
+    before = sys.getswitchinterval()
+    seen = []
+    with threads.short_switch_interval():
+        seen.append(sys.getswitchinterval())
+        with threads.short_switch_interval():  # nested (a concurrent fit)
+            seen.append(sys.getswitchinterval())
+        seen.append(sys.getswitchinterval())
+    assert seen == pytest.approx([min(before, threads.SWITCH_INTERVAL)] * 3)
+    assert sys.getswitchinterval() == before
+    y, s = binomial_traces(t1_curve(T, 0.9, 60e-6, 0.05), seed=29, n=5000)
+    fit_t1(T, y, s, workers=2)
+    assert sys.getswitchinterval() == before

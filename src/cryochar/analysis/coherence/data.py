@@ -8,8 +8,9 @@ weight; traces are sorted by time.
 
 from __future__ import annotations
 
+import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -32,6 +33,9 @@ class Grid:
     tau: np.ndarray
     start: np.ndarray | None = None
     step: np.ndarray | None = None
+    #: arrays derived from ``tau`` alone, kept by their users (a shared grid
+    #: serves every block of a fit)
+    derived: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, tau: np.ndarray) -> Grid:
@@ -145,6 +149,13 @@ def prepare(t, y, sigma=None) -> Batch:
     return build(*validate(t, y, sigma))
 
 
+def sorted_by_time(t2: np.ndarray, y2: np.ndarray,
+                   s2: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``t2``, ``y2``, ``s2`` (see :func:`validate`) with every row in time
+    order (non-finite times last); the inputs themselves when already so."""
+    return _sorted(t2, y2, s2)
+
+
 def _sorted(t2, y2, s2):
     t_key = np.where(np.isfinite(t2), t2, np.inf)
     if not (np.diff(t_key, axis=1) < 0).any():
@@ -199,63 +210,96 @@ class Scratch:
         self._buffers: dict[str, np.ndarray] = {}
 
     def take(self, name: str, shape: tuple[int, ...], dtype=float) -> np.ndarray:
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buf = self._buffers.get(name)
         if buf is None or buf.size < size or buf.dtype != dtype:
             buf = self._buffers[name] = np.empty(size, dtype=dtype)
         return buf[:size].reshape(shape)
 
 
-def _weights(y2: np.ndarray, s2: np.ndarray | None, t2: np.ndarray, scratch: Scratch | None):
-    """Weights ``1/sigma^2`` (None without ``sigma``), ``w * y``, their row sums
-    and the valid mask.
+def _weights(y2: np.ndarray, s2: np.ndarray | None, t_ok: bool, scratch: Scratch | None):
+    """Weights ``1/sigma^2`` (None without ``sigma``), the row sums of ``w * y``
+    and the valid mask; ``t_ok`` tells whether every time is finite.
 
     A row sum of ``w * y`` is finite only if every term is (a NaN or an
     infinity propagates), so when all sums are finite, every ``sigma`` is
     positive and every time finite, the mask is a broadcast ``True`` and
     costs nothing; otherwise it is computed point by point.
     """
-    def out(name: str, dtype=float):
-        return None if scratch is None else scratch.take(name, y2.shape, dtype)
-
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if s2 is None:
-            w, wy = None, y2
+            w = None
+            sums = np.einsum("mn->m", y2)
         else:
-            w = np.square(s2, out=out("w"))
+            w = np.square(s2, out=None if scratch is None else scratch.take("w", y2.shape))
             np.divide(1.0, w, out=w)
-            wy = np.multiply(y2, w, out=out("wy"))
-        sums = np.einsum("mn->m", wy)
-        t_ok = bool(np.isfinite(t2).all())
+            sums = np.einsum("mn,mn->m", y2, w)
         if t_ok and np.isfinite(sums).all() and (s2 is None or s2.min() > 0):
-            return w, wy, sums, np.broadcast_to(np.True_, y2.shape)
-        valid = np.isfinite(wy)
+            return w, sums, np.broadcast_to(np.True_, y2.shape)
+        valid = np.isfinite(y2 if w is None else y2 * w)
         if s2 is not None:
             valid &= s2 > 0
-    if not t_ok:
-        valid &= np.isfinite(t2)
-    return w, wy, sums, valid
+    return w, sums, valid
+
+
+@dataclass(frozen=True, eq=False)
+class SharedTime:
+    """What :func:`build` derives from a time axis ``(1, n)`` shared by all
+    traces, computed once per fit instead of once per block: the sorting
+    permutation of the points (None: already sorted), the sorted axis, its
+    scale and sampling figures (scalars) and the scaled :class:`Grid`."""
+
+    order: np.ndarray | None
+    t2: np.ndarray
+    axis: dict[str, float]
+    grid: Grid
+
+    @classmethod
+    def of(cls, t2: np.ndarray) -> SharedTime | None:
+        """None unless ``t2`` is one finite row with a non-zero time."""
+        if t2.shape[0] != 1 or not np.isfinite(t2).all():
+            return None
+        order = None
+        if (np.diff(t2[0]) < 0).any():
+            order = np.argsort(t2[0], kind="stable")
+            t2 = t2[:, order]
+        axis = _shared_axis(t2[0], 1)
+        if axis is None:
+            return None
+        scalars = {k: float(v[0]) for k, v in axis.items()}
+        return cls(order, t2, scalars, Grid.build(t2 / scalars["t_scale"]))
 
 
 def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool,
-          scratch: Scratch | None = None) -> Batch:
+          scratch: Scratch | None = None, shared: SharedTime | None = None) -> Batch:
     """Make a :class:`Batch` from validated arrays (see :func:`validate`).
 
     Without ``sigma`` and with every point valid, ``w`` is a read-only
     broadcast of ones, and ``valid`` one of ``True``. With ``scratch`` the
     ``(m, n)`` arrays of a batch whose points are all valid live in its
-    buffers (valid until their next use).
+    buffers (valid until their next use). ``shared`` is
+    ``SharedTime.of(t2)``, when the caller builds many batches on it.
     """
-    t2, y2, s2 = _sorted(t2, y2, s2)
+    if shared is None:
+        t2, y2, s2 = _sorted(t2, y2, s2)
+    elif shared.order is not None:
+        t2, y2 = shared.t2, y2[:, shared.order]
+        s2 = None if s2 is None else s2[:, shared.order]
     m, n = y2.shape
-    axis = _time_axis(t2, m)
-    w, wy, sums, valid = _weights(y2, s2, t2, scratch)
+    if shared is None:
+        axis = _time_axis(t2, m)
+    else:
+        axis = {k: np.full(m, v) for k, v in shared.axis.items()}
+    t_ok = shared is not None or bool(np.isfinite(t2).all())
+    w, sums, valid = _weights(y2, s2, t_ok, scratch)
+    if not t_ok:
+        valid &= np.isfinite(t2)
     all_valid = valid.strides == (0, 0) or bool(valid.all())
     if not all_valid:
         y2 = np.where(valid, y2, 0.0)
         w = valid.astype(float) if w is None else np.where(valid, w, 0.0)
-        wy = w * y2
-        sums = np.einsum("mn->m", wy)
+        # the same arithmetic as _weights (zeroed points add exact zeros)
+        sums = np.einsum("mn->m", y2) if s2 is None else np.einsum("mn,mn->m", y2, w)
         scratch = None
     elif w is None:
         w = np.broadcast_to(np.ones((1, n)), y2.shape)
@@ -268,14 +312,18 @@ def build(t2: np.ndarray, y2: np.ndarray, s2: np.ndarray | None, scalar: bool,
         wyc = np.multiply(yc, w, out=None if scratch is None else scratch.take("wyc", (m, n)))
     else:
         wyc = yc
-    scale = axis["t_scale"][: t2.shape[0]]  # a shared time axis stays (1, n)
-    tau = np.where(np.isfinite(t2), t2, 0.0) / scale[:, None]
+    if shared is None:
+        scale = axis["t_scale"][: t2.shape[0]]  # a shared time axis stays (1, n)
+        grid = Grid.build(np.where(np.isfinite(t2), t2, 0.0) / scale[:, None])
+    else:
+        grid = shared.grid
     return Batch(
-        grid=Grid.build(tau), y=y2, w=w, valid=valid, all_valid=all_valid, sw=sw, ybar=ybar,
+        grid=grid, y=y2, w=w, valid=valid, all_valid=all_valid, sw=sw, ybar=ybar,
         syy=np.einsum("mn,mn->m", wyc, yc), wyc=wyc,
         n_valid=np.full(m, n) if all_valid else valid.sum(axis=1),
         absolute=s2 is not None, scalar=scalar, **axis,
     )
 
 
-__all__ = ["UNIFORM_RTOL", "Batch", "Grid", "Scratch", "build", "prepare", "validate"]
+__all__ = ["UNIFORM_RTOL", "Batch", "Grid", "Scratch", "SharedTime", "build", "prepare",
+           "sorted_by_time", "validate"]

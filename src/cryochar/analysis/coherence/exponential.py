@@ -52,6 +52,9 @@ TIE_RTOL = 1e-14
 
 _P = np.arange(ORDER + 1)
 _INV_FACT = 1.0 / np.array([factorial(p) for p in _P], dtype=float)
+#: Taylor coefficients of ``exp(-d tau)`` and ``exp(-2 d tau)`` per power of ``d``.
+_SIGN = ((-1.0) ** _P * _INV_FACT)[:, None]
+_SIGN_Q = _SIGN * 2.0 ** _P[:, None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +62,9 @@ class Sums:
     """Per-block data for the sums: ``tau`` ``(1, n)`` or ``(m, n)``, weights
     ``w`` (None: all 1), ``wyc = w * (y - ybar)``, powers ``tau^p``
     (``p = 1..ORDER``, each ``(1, n)`` or ``(m, n)``), and ``sw``, ``ybar``,
-    ``syy``."""
+    ``syy``; on a shared time axis also ``vander``, the ``(n, ORDER + 1)``
+    matrix of the powers ``tau^0..tau^ORDER``. The powers of a shared axis
+    are computed once and kept with its :class:`.data.Grid`."""
 
     tau: np.ndarray
     w: np.ndarray | None
@@ -68,15 +73,23 @@ class Sums:
     sw: np.ndarray
     ybar: np.ndarray
     syy: np.ndarray
+    vander: np.ndarray | None = None
 
     @classmethod
     def of(cls, batch: Batch) -> Sums:
         tau = batch.tau
-        powers = [tau]
-        for _ in range(ORDER - 1):
-            powers.append(powers[-1] * tau)
+        derived = batch.grid.derived if tau.shape[0] == 1 else {}
+        if "sums" not in derived:
+            powers = [tau]
+            for _ in range(ORDER - 1):
+                powers.append(powers[-1] * tau)
+            vander = None
+            if tau.shape[0] == 1 and tiles.deterministic():
+                vander = np.concatenate([np.ones((1, tau.shape[1])), *powers]).T
+            derived["sums"] = powers, vander
+        powers, vander = derived["sums"]
         w = None if batch.unit_weights else batch.w
-        return cls(tau, w, batch.wyc, powers, batch.sw, batch.ybar, batch.syy)
+        return cls(tau, w, batch.wyc, powers, batch.sw, batch.ybar, batch.syy, vander)
 
     def rows(self, idx: np.ndarray) -> Sums:
         """The data of traces ``idx`` (gathered)."""
@@ -85,12 +98,12 @@ class Sums:
         shared = self.tau.shape[0] == 1
         return Sums(self.tau if shared else self.tau[idx], None if self.w is None else self.w[idx],
                     self.wyc[idx], self.powers if shared else [p[idx] for p in self.powers],
-                    self.sw[idx], self.ybar[idx], self.syy[idx])
+                    self.sw[idx], self.ybar[idx], self.syy[idx], self.vander)
 
     def decay(self, k: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """``exp(-k tau)``, ``(m, n)``."""
-        x = np.multiply(k[:, None], self.tau, out=out)
-        return np.exp(np.negative(x, out=x), out=x)
+        """``exp(-k tau)``, ``(m, n)`` (``(-k) tau`` is exactly ``-(k tau)``)."""
+        x = np.multiply(np.negative(k)[:, None], self.tau, out=out)
+        return np.exp(x, out=x)
 
     def reduce(self, a: np.ndarray, order: int) -> np.ndarray:
         """``sum a tau^p`` for ``p = 0..order``, shape ``(order + 1, m)``.
@@ -99,9 +112,8 @@ class Sums:
         (results independent of the row's position in the batch); per-trace
         axes: row dots.
         """
-        if self.tau.shape[0] == 1 and tiles.deterministic():
-            vander = np.concatenate([np.ones((1, a.shape[1])), *self.powers[:order]]).T
-            return tiles.tiled_matmul(a, vander).T
+        if self.vander is not None:
+            return tiles.tiled_matmul(a, self.vander[:, :order + 1]).T
         out = np.empty((order + 1, a.shape[0]))
         np.einsum("mn->m", a, out=out[0])
         for p in range(1, order + 1):
@@ -134,6 +146,19 @@ def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     for j in range(J):
         np.multiply(b[:J - j], a[j], out=term[:J - j])
         out[j:] += term[:J - j]
+    return out
+
+
+def _square(a: np.ndarray) -> np.ndarray:
+    """``_mul(a, a)`` with each cross product computed once (doubled exactly)."""
+    J = a.shape[0]
+    out = np.zeros(a.shape)
+    term = np.empty(a.shape)
+    for i in range((J + 1) // 2):
+        n = J - 2 * i  # coefficients 2i..J-1 get a_i a_i, then 2 a_i a_{i+1}, ...
+        np.multiply(a[i:i + n], a[i], out=term[:n])
+        term[1:n] *= 2.0
+        out[2 * i:] += term[:n]
     return out
 
 
@@ -197,12 +222,14 @@ class Model:
     @classmethod
     def from_moments(cls, k, S, Q, H, sw, syy) -> Model:
         """The model from the moments ``S``, ``Q``, ``H`` (each ``(ORDER + 1, m)``) at ``k``."""
-        sign = ((-1.0) ** _P * _INV_FACT)[:, None]
-        s, q, h = S * sign, Q * (sign * 2.0 ** _P[:, None]), H * sign
-        g = q - _mul(s, s) / sw
+        s, q, h = S * _SIGN, Q * _SIGN_Q, H * _SIGN
+        g = _square(s)
+        g /= sw
+        np.subtract(q, g, out=g)
         g *= 1 + RIDGE  # as the general solver: a vanishing column gives A = 0
         g[0] += 1e-300
-        c = -_div(_mul(h, h), g)
+        c = _div(_square(h), g)
+        np.negative(c, out=c)
         c[0] += syy
         c1 = _derivative(c)
         c2 = _derivative(c1)

@@ -131,11 +131,9 @@ def block_prony(batch: Batch) -> np.ndarray | None:
     if K < 4:
         return None
     L = n // K
-    y = batch.y[:, :K * L]
-    T = y[:, 0::L].copy()
-    for j in range(1, L):
-        T += y[:, j::L]
-    T = np.ascontiguousarray(T.T)  # (K, m): the algebra runs along contiguous rows
+    # block sums straight into the (K, m) layout the algebra runs on (rows
+    # contiguous over traces); one einsum, faster than L strided additions
+    T = np.einsum("mkl->km", batch.y[:, :K * L].reshape(-1, K, L))
     C = np.empty_like(T)
     C[0] = 0.0
     for i in range(1, K):

@@ -20,6 +20,14 @@ SINGULAR_RTOL = 1e-12
 RIDGE = 1e-13
 
 
+def rows_finite(a: np.ndarray) -> np.ndarray:
+    """``np.isfinite(a).all()`` over every axis but the first, ``(m,)``: one
+    pass (``0 * x`` is NaN exactly where ``x`` is not finite, and a NaN
+    survives the row sum) instead of a boolean reduction over tiny rows."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(np.einsum("mk->m", (a * 0.0).reshape(a.shape[0], -1)))
+
+
 def solve_small(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Solve ``A x = b`` for a stack of small square systems.
 
@@ -119,7 +127,7 @@ def _inverse3(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Sylvester minors are the Cholesky pivot test."""
     h00, h11, h22 = H[:, 0, 0], H[:, 1, 1], H[:, 2, 2]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        good = (h00 > 0) & (h11 > 0) & (h22 > 0) & np.isfinite(H).all(axis=(1, 2))
+        good = (h00 > 0) & (h11 > 0) & (h22 > 0) & rows_finite(H)
         s0, s1, s2 = (1.0 / np.sqrt(np.where(good, x, 1.0)) for x in (h00, h11, h22))
         a, b, c = H[:, 0, 1] * s0 * s1, H[:, 0, 2] * s0 * s2, H[:, 1, 2] * s1 * s2
         minor2 = 1.0 - a * a
@@ -164,4 +172,5 @@ def separable_linear(phi: np.ndarray, y: np.ndarray, w: np.ndarray, sw: np.ndarr
     return coef, offset, pc, wpc, Gr
 
 
-__all__ = ["RIDGE", "SINGULAR_RTOL", "inverse_psd", "separable_linear", "solve_small"]
+__all__ = ["RIDGE", "SINGULAR_RTOL", "inverse_psd", "rows_finite", "separable_linear",
+           "solve_small"]

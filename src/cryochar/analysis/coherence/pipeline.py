@@ -16,8 +16,10 @@ Traces are processed in blocks of :data:`CHUNK` so that the working arrays
 stay in cache; within a block nothing loops over traces or points. Blocks
 run on a thread pool (numpy releases the GIL inside its array loops), one
 thread per CPU by default; results do not depend on the number of threads.
-One-rate fits without ``shots`` are staged instead (:mod:`.onerate`): block
-stages on the pool, per-trace stages over many blocks at once.
+One-rate fits without ``shots`` are staged instead (:mod:`.onerate`), the
+per-trace stages over many blocks at once; with several threads each fits
+one contiguous group of traces. While several threads run, the GIL switch
+interval is shortened (:mod:`.threads`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from cryochar.analysis.coherence.diagnostics import (
 from cryochar.analysis.coherence.flags import FitFlag
 from cryochar.analysis.coherence.intervals import profile_rate_interval
 from cryochar.analysis.coherence.models import Model
+from cryochar.analysis.coherence.threads import short_switch_interval
 from cryochar.analysis.coherence.uncertainty import internal_covariance, propagate
 from cryochar.analysis.coherence.varpro import evaluate, solve
 from cryochar.analysis.coherence.weights import binomial_sigma
@@ -206,8 +209,9 @@ def finish(model: Model, meta, sol, chi2, z, lo, hi, level: float, profile: bool
     cov, good = internal_covariance(sol.normal, scale)
     values, cov_phys = propagate(model, theta, coef, sol.offset, meta.t_scale, which, cov)
     sd = np.sqrt(np.einsum("mii->mi", cov_phys))
-    finite_val = np.stack([np.isfinite(values[n]) for n in model.names], axis=1)
-    stderr_ok = (np.isfinite(sd) | ~finite_val).all(axis=1)
+    stderr_ok = np.ones(meta.m, dtype=bool)  # a finite value needs a finite stderr
+    for j, name in enumerate(model.names):
+        stderr_ok &= np.isfinite(sd[:, j]) | ~np.isfinite(values[name])
     crit = _critical(level, dof, meta.absolute, redchi)
     lower, upper, open_low, open_high = _interval(meta, theta, cov, scale, crit, lo, hi, free,
                                                   profile, limits)
@@ -256,9 +260,9 @@ def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = N
     the weights are the binomial variances of the fitted model (iterated).
     ``workers`` threads fit blocks in parallel (default: one per CPU);
     one-rate models without ``shots`` go through the staged fit of
-    :mod:`.onerate`. The fields are per-trace arrays; ``values``/``stderr``
-    hold the reported parameters and ``lower``/``upper`` the decay-time
-    interval (s).
+    :mod:`.onerate`, one contiguous group of traces per thread. The fields
+    are per-trace arrays; ``values``/``stderr`` hold the reported parameters
+    and ``lower``/``upper`` the decay-time interval (s).
     """
     _check(level, max_iter, sigma, shots)
     t2, y2, s2, scalar = validate(t, y, sigma)
@@ -277,11 +281,13 @@ def fit_model(model: Model, t: Any, y: Any, sigma: Any = None, *, shots: Any = N
 
     # blocks of traces bound the working set; each block is fully vectorised
     n_threads = min(-(-n_traces // CHUNK), workers or os.cpu_count() or 1)
-    with ThreadPoolExecutor(n_threads) if n_threads > 1 else nullcontext() as pool:
+    threaded = n_threads > 1
+    with short_switch_interval() if threaded else nullcontext(), \
+            ThreadPoolExecutor(n_threads) if threaded else nullcontext() as pool:
         if model.one_rate and n2 is None:
-            job = onerate.Job(model, t2, y2, s2, scalar, level, max_iter, profile, CHUNK,
-                              n_threads)
-            out = _concat(onerate.fit_all(job, pool))
+            job = onerate.Job(model, t2, y2, s2, scalar, level, max_iter, profile, CHUNK)
+            out = _concat(onerate.fit_all(job) if pool is None
+                          else onerate.fit_groups(job, pool, n_threads))
         else:
             starts = range(0, n_traces, CHUNK)
             out = _concat(list(map(block, starts) if pool is None else pool.map(block, starts)))

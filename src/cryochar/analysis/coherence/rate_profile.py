@@ -34,6 +34,10 @@ REACH = 0.5
 #: quadratic convergence leaves a relative error of order UTOL^2).
 UTOL = 3e-4
 MAX_ROOT_ITER = 30
+#: Largest ``|sqrt(chi2 - chi2_min) - sqrt(crit)|`` (relative to ``sqrt(crit)``)
+#: at a settled root on the polynomial; a converged Newton iteration is far
+#: closer, a stationary non-root (flat profile) is not.
+ROOT_ZTOL = 1e-3
 POLY_ROOT_ITER = 8
 #: Newton steps on the polynomial stop below this relative step (the step
 #: is applied; quadratic convergence leaves an error of its square).
@@ -67,7 +71,10 @@ def _on_model(model: Model, k_hat, chi2_min, crit, k_start, bound):
         # the last term's contribution estimates the truncation error
         error = model.c[0][ORDER] * ipow(d, ORDER) / model.chi2(d, 1)
         k = model.k + d
-        good = settled & (np.abs(error) <= ROOT_RTOL * k_hat) & (np.abs(d) <= REACH * model.k)
+        # a settled point must be a root: where the profile is flat to rounding
+        # (s = 0) the Newton step vanishes without chi2 having risen at all
+        good = settled & (np.abs(s - root) <= ROOT_ZTOL * root)
+        good &= (np.abs(error) <= ROOT_RTOL * k_hat) & (np.abs(d) <= REACH * model.k)
         good &= ((k - k_hat) * (bound - k_hat) > 0) & ((bound - k) * (bound - k_hat) > 0)
     return k, good
 

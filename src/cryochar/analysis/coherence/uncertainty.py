@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cryochar.analysis.coherence.linalg import inverse_psd
+from cryochar.analysis.coherence.linalg import inverse_psd, rows_finite
 from cryochar.analysis.coherence.models import Model
 
 
@@ -28,7 +28,7 @@ def internal_covariance(normal: np.ndarray, scale: np.ndarray) -> tuple[np.ndarr
     """
     inv, good = inverse_psd(normal)
     cov = inv * scale[:, None, None]
-    good &= np.isfinite(cov).all(axis=(1, 2))
+    good &= rows_finite(cov)
     return cov, good
 
 
