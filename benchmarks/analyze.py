@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _load import LoadMeter
 
 
 def template_run() -> tuple[dict[str, Any], Any]:
@@ -163,22 +164,6 @@ def jobs_of_archive() -> list[tuple[str, str, dict[str, Any]]]:
     return jobs
 
 
-def _busy_seconds() -> float | None:
-    """CPU seconds all processes have used (None where /proc/stat is missing)."""
-    try:
-        with open("/proc/stat") as fh:
-            values = [int(v) for v in fh.readline().split()[1:]]
-    except OSError:
-        return None
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_seconds() -> float:
-    """CPU seconds of this process and its finished children (the pool's workers)."""
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def bench(runs: int, workers: int | None) -> dict[str, Any]:
     from cryochar import api
     from cryochar.archive.scheduling import resolve, run, start_method
@@ -194,8 +179,7 @@ def bench(runs: int, workers: int | None) -> dict[str, Any]:
         with RunReader(path) as stored_run:
             stored.append(stored_run.attr("results"))
 
-    load_before = os.getloadavg()
-    busy0, own0, wall0 = _busy_seconds(), _own_seconds(), time.perf_counter()
+    load = LoadMeter().start()
     start = time.perf_counter()
     serial = [attempt(*job) for job in jobs]  # the baseline: one process, one run at a time
     serial_s = time.perf_counter() - start
@@ -204,8 +188,7 @@ def bench(runs: int, workers: int | None) -> dict[str, Any]:
     start = time.perf_counter()
     parallel = run(jobs, chosen)
     dask_s = time.perf_counter() - start
-    wall = time.perf_counter() - wall0
-    busy1, own1 = _busy_seconds(), _own_seconds()
+    load_report = load.report()
 
     start = time.perf_counter()
     reports = api.analyze("sequence=coherence_monitor", workers=workers)
@@ -214,7 +197,6 @@ def bench(runs: int, workers: int | None) -> dict[str, Any]:
     texts = [results_text(o.results) if o.results is not None else None for o in serial]
     identical = texts == [results_text(o.results) if o.results is not None else None
                           for o in parallel]
-    other = None if busy0 is None or busy1 is None else (busy1 - busy0 - (own1 - own0)) / wall
     return {
         "runs": len(jobs),
         "cycles_per_run": params.repetitions,
@@ -233,9 +215,7 @@ def bench(runs: int, workers: int | None) -> dict[str, Any]:
         "analyze_reanalysed": sum(r["status"] == "reanalysed" for r in reports),
         "analyze_unchanged": sum(r["changed"] is False for r in reports),
         "archive_generation_s": round(generate_s, 1),
-        "load": {"loadavg_before": [round(v, 2) for v in load_before],
-                 "loadavg_after": [round(v, 2) for v in os.getloadavg()],
-                 "other_cpu_fraction": None if other is None else round(max(other, 0.0), 3)},
+        "load": load_report,
     }
 
 

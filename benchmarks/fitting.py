@@ -49,6 +49,7 @@ import warnings
 
 import numpy as np
 import scipy
+from _load import LoadMeter
 from scipy.optimize import curve_fit
 
 from cryochar.analysis.coherence import fit_ramsey, fit_t1
@@ -216,17 +217,17 @@ def bench(kind: str, n_ours: int, n_peer: int, repeat: int) -> dict:
         warnings.simplefilter("ignore")
         timing = timed(runs, repeat)
         (peer, peer_params), peer_dt = timing.pop("curve_fit")
-        ref = reference(kind, t, y[:N_REFERENCE], sigma[:N_REFERENCE],
-                        peer_params[:N_REFERENCE])
+        n_ref = min(N_REFERENCE, n_peer)  # the reference refits traces the peer fitted
+        ref = reference(kind, t, y[:n_ref], sigma[:n_ref], peer_params[:n_ref])
     out = {"curve_fit": summarise(peer[0], truth[:n_peer], peer_dt)}
-    out["curve_fit"]["vs_reference"] = agreement(peer[:, :N_REFERENCE], ref)
+    out["curve_fit"]["vs_reference"] = agreement(peer[:, :n_ref], ref)
     for label, (est, dt) in timing.items():
         out[label] = summarise(est[0], truth, dt)
         # accuracy on exactly the traces the peers fit, for a matched comparison
         same = np.abs(est[0, :n_peer] / truth[:n_peer] - 1)
         out[label]["median_rel_error_peer_traces"] = float(np.nanmedian(same))
         out[label]["vs_curve_fit"] = agreement(est[:, :n_peer], peer)
-        out[label]["vs_reference"] = agreement(est[:, :N_REFERENCE], ref)
+        out[label]["vs_reference"] = agreement(est[:, :n_ref], ref)
     out["points_per_trace"] = int(t.size)
     return out
 
@@ -245,24 +246,13 @@ def bench_lmfit(kind: str, n: int, repeat: int) -> dict | None:
     return summarise(est, truth, dt)
 
 
-def _busy_seconds() -> float | None:
-    """CPU seconds all processes have used (None where /proc/stat is missing)."""
-    try:
-        with open("/proc/stat") as fh:
-            values = [int(v) for v in fh.readline().split()[1:]]
-    except OSError:
-        return None
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--traces", type=int, default=20000, help="traces for cryochar")
     parser.add_argument("--peer-traces", type=int, default=1000, help="traces for the loops")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions per method")
     args = parser.parse_args()
-    load_before = os.getloadavg()
-    busy0, cpu0, wall0 = _busy_seconds(), time.process_time(), time.perf_counter()
+    load = LoadMeter().start()
     results = {kind: bench(kind, args.traces, args.peer_traces, args.repeat)
                for kind in ("t1", "ramsey")}
     for kind, res in results.items():
@@ -271,17 +261,11 @@ def main() -> None:
         for method in res.values():
             if isinstance(method, dict):
                 method["speedup_vs_curve_fit"] = round(method["fits_per_s"] / base, 2)
-    wall = time.perf_counter() - wall0
-    busy1 = _busy_seconds()
-    other = None if busy0 is None or busy1 is None else (
-        (busy1 - busy0) - (time.process_time() - cpu0)) / wall
     report = {
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "scipy": scipy.__version__, "cpus": os.cpu_count(),
                     "processor": platform.processor() or None},
-        "load": {"loadavg_before": [round(v, 2) for v in load_before],
-                 "loadavg_after": [round(v, 2) for v in os.getloadavg()],
-                 "other_cpu_fraction": None if other is None else round(max(other, 0.0), 3)},
+        "load": load.report(),
         "shots": SHOTS, "repeat": args.repeat, **results,
     }
     print(json.dumps(report, indent=2))
