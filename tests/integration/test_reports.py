@@ -118,7 +118,20 @@ def test_a_partial_run_says_so(reports, tmp_path):
         handle["completed"][20:] = 0
         handle.attrs["status"] = "interrupted"
     page = write_report(partial, tmp_path / "out")[0].read_text(encoding="utf-8")
-    assert "the run is interrupted: results cover the 20 completed points of 30" in page
+    assert "run status interrupted: the results cover the 20 completed points of 30" in page
+
+
+@pytest.mark.parametrize("sequence", list(QUICK))
+def test_a_run_that_measured_nothing_still_reports(reports, sequence, tmp_path):
+    run_file, _ = reports[sequence]
+    empty = tmp_path / run_file.name
+    empty.write_bytes(run_file.read_bytes())
+    with h5py.File(empty, "r+") as handle:
+        handle["completed"][:] = 0
+        handle.attrs.update(status="failed", results="{}", message="vna: timeout")
+    text = _text(write_report(empty, tmp_path / "out")[0].read_text(encoding="utf-8"))
+    assert "run status failed: the results cover the 0 completed points" in text
+    assert "no completed points to plot" in text and "vna: timeout" in text
 
 
 def test_index_lists_every_run_and_links_reports(reports, tmp_path):

@@ -165,7 +165,7 @@ def build_report(path: str | Path, row: dict[str, Any] | None = None) -> ReportD
         "station_file": attrs.get("station_file", ""), "recipe_file": attrs.get("recipe_file", ""),
     }
     if status not in ("completed", ""):
-        problems.append(f"the run is {status}: results cover the "
+        problems.append(f"run status {status}: the results cover the "
                         f"{run['points_completed']} completed points of {run['points_planned']}")
     versions = dict(attrs.get("versions") or {})
     versions["git commit"] = str(attrs.get("git_commit", "") or "-")
