@@ -93,12 +93,37 @@ def two_port_content(ds: xr.Dataset, results: dict[str, Any],
         "temperature drift; expanded with the coverage factor k.",
         stability_text(parameters),
     )
+    verification = parameters.get("verification") or {}
     standards = (
-        "Calibration kit definitions from the recipe: "
-        + (", ".join(f"{k_}: {v}" for k_, v in calkit.items()) or "the defaults"),
-        f"Verification standard: {parameters.get('verification') or 'the default mismatched line'}",
+        "Calibration kit: the short, open and load definitions in the table below (from the "
+        "recipe); at the MXC every offset delay is the contraction factor times its "
+        "definition.",
+        "Verification standard: a mismatched line of "
+        f"{verification.get('impedance', '?')} ohm, {1e12 * float(verification.get('delay', 0)):g}"
+        f" ps, {verification.get('loss_db', '?')} dB loss; its reference uncertainty "
+        f"{verification.get('reference_uncertainty_db', 0)} dB.",
     )
+    kit = Table("Calibration kit definitions", ("parameter", "value", "unit"),
+                tuple((name.replace("_", " "), _kit_value(value), _kit_unit(name))
+                      for name, value in calkit.items()))
     return Content(title="Two-port calibration at millikelvin",
                    method=tuple(m for m in method if m), standards=standards,
-                   quantities=quantities, tables=(per_frequency, budget), fits=fits,
+                   quantities=quantities, tables=(per_frequency, budget, kit), fits=fits,
                    remarks=tuple(f"Verification fails at {f}" for f in failures[:10]))
+
+
+def _kit_value(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(f"{float(v):.4g}" for v in value)
+    return f"{float(value):.6g}" if isinstance(value, int | float) else str(value)
+
+
+def _kit_unit(name: str) -> str:
+    """SI unit of a calibration-kit parameter (polynomial coefficients: per Hz^n)."""
+    for suffix, unit in (("_z0", "ohm"), ("_delay", "s"), ("_loss", "ohm/s"),
+                         ("_resistance", "ohm"), ("_inductance", "H, H/Hz, H/Hz^2, H/Hz^3"),
+                         ("_capacitance", "F, F/Hz, F/Hz^2, F/Hz^3"),
+                         ("_uncertainty", "1"), ("contraction", "1")):
+        if name.endswith(suffix):
+            return unit
+    return ""
