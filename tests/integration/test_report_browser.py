@@ -123,6 +123,18 @@ def test_index_filters_and_links(browser, archive):
     p.close()
 
 
+def test_index_sorts_by_a_column(browser, archive):
+    page = Page(browser, archive["index"])
+    p = page.page
+    sequences = p.locator("#runs tbody tr td:nth-child(3)")
+    p.locator("#runs thead th", has_text="Sequence").click()
+    assert sequences.all_inner_texts() == sorted(SEQUENCES, reverse=True)
+    p.locator("#runs thead th", has_text="Sequence").click()
+    assert sequences.all_inner_texts() == sorted(SEQUENCES)
+    page.assert_clean()
+    p.close()
+
+
 def test_index_filter_from_the_address(browser, archive):
     page = Page(browser, archive["index"], "?sequence=amplifier_noise")
     assert page.page.locator("#runs tbody tr:not([hidden])").count() == 1
