@@ -85,7 +85,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):
+        # recent typer vendors click (typer._click): its usage errors are not click's classes
+        usage_errors = (click.ClickException, *(cls for cls in typer.BadParameter.__mro__
+                                                if cls.__name__ == "ClickException"))
+        if isinstance(exc, usage_errors):
             exc.show()
             sys.exit(exc.exit_code)
         if debug:

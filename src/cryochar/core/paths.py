@@ -88,7 +88,11 @@ def runs_dir(out: str | os.PathLike[str] | None = None) -> Path:
 def reports_dir(out: str | os.PathLike[str] | None = None) -> Path:
     """Where reports and the archive page go: ``out`` when given, else ``home()/reports``."""
     folder = Path(out).expanduser() if out is not None else home() / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the reports folder: {exc.strerror or exc}",
+                          where=str(folder), fix="choose a writable folder with --out") from exc
     return folder.resolve()
 
 

@@ -41,7 +41,10 @@ def report_index(out: str | Path | None = None, **filters: str) -> Path:
     from cryochar.reports.index import write_index
 
     catalog = Catalog(catalog_path())
-    rows = catalog.list(limit=1_000_000, **{k: v for k, v in filters.items() if v})
+    # status is compared after the catalog has marked dead 'running' rows interrupted
+    stored = {k: v for k, v in filters.items() if v and k != "status"}
+    rows = [row for row in catalog.list(limit=-1, **stored)
+            if not filters.get("status") or row["status"] == filters["status"]]
     return write_index(rows, reports_dir(out), str(catalog.path))
 
 

@@ -130,6 +130,28 @@ def _figures(ds: xr.Dataset, results: dict[str, Any], problems: list[str]
     return embedded
 
 
+def _content(sequence: str, ds: xr.Dataset, results: dict[str, Any],
+             parameters: dict[str, Any], problems: list[str]) -> Content:
+    """The sequence's part of the report; on data its builder cannot read (a run file of
+    another cryochar version), a plain summary and the reason among ``problems``."""
+    try:
+        return sequence_content(sequence, ds, results, parameters)
+    except Exception as exc:  # the rest of the report (provenance, hash) still stands
+        problems.append(f"results could not be laid out: {type(exc).__name__}: {exc}")
+        return Content(title=sequence or "Run report", method=(), standards=(), quantities=(),
+                       remarks=("The summary results are in the run file's 'results' "
+                                "attribute.",))
+
+
+def _recipe_text(attrs: dict[str, Any]) -> str:
+    """The recipe as run, in YAML with its non-ASCII text as written (the stored copy
+    escapes it: 'Qubit \\u03B2' for 'Qubit β')."""
+    parsed = attrs.get("recipe_parsed")
+    if isinstance(parsed, dict) and parsed:
+        return yaml.safe_dump(parsed, sort_keys=False, allow_unicode=True)
+    return str(attrs.get("recipe", ""))
+
+
 def build_report(path: str | Path, row: dict[str, Any] | None = None) -> ReportData:
     """Collect a run's report from its file (``row``: its catalog row, for status)."""
     path = Path(path)
@@ -139,8 +161,10 @@ def build_report(path: str | Path, row: dict[str, Any] | None = None) -> ReportD
         raise StorageError(f"cannot read the run file: {exc}", where=str(path),
                            fix="check that it is a cryochar run file") from exc
     ds = open_run(path)
+    # the numbers come from the file whose SHA-256 the report gives; the catalog's copy
+    # only stands in when the file holds none
     results = attrs.get("results") if isinstance(attrs.get("results"), dict) else {}
-    if row and isinstance(row.get("results"), dict) and row["results"]:
+    if not results and row and isinstance(row.get("results"), dict):
         results = row["results"]
     try:
         attrs["recipe_parsed"] = yaml.safe_load(attrs.get("recipe") or "") or {}
@@ -148,7 +172,7 @@ def build_report(path: str | Path, row: dict[str, Any] | None = None) -> ReportD
         attrs["recipe_parsed"] = {}
     parameters = attrs.get("parameters") if isinstance(attrs.get("parameters"), dict) else {}
     problems: list[str] = []
-    content = sequence_content(str(attrs.get("sequence", "")), ds, results, parameters)
+    content = _content(str(attrs.get("sequence", "")), ds, results, parameters, problems)
     status = (row or {}).get("status") or attrs.get("status", "")
     run = {
         "run_id": attrs.get("run_id", path.stem), "sequence": attrs.get("sequence", ""),
@@ -176,7 +200,7 @@ def build_report(path: str | Path, row: dict[str, Any] | None = None) -> ReportD
         figures=_figures(ds, results, problems), instruments=_instruments(attrs),
         software=versions,
         file={"path": str(path.resolve()), "bytes": stat.st_size, "sha256": sha256_of(path)},
-        recipe_text=str(attrs.get("recipe", "")),
+        recipe_text=_recipe_text(attrs),
         overrides=attrs.get("overrides") if isinstance(attrs.get("overrides"), dict) else {},
         history=history if isinstance(history, list) else [],
         problems=problems,

@@ -24,8 +24,11 @@ def attenuator_content(ds: xr.Dataset, results: dict[str, Any],
                  2 if u_sigma else None, note="hot-electron fit, exponent 5"),
         Quantity("Residual thermal photons from other sources (n_leak)", n_leak, "",
                  None if u_leak is None else 2 * u_leak, 2 if u_leak else None),
-        Quantity("Attenuator weight in the resonator population", results.get(
-            "attenuator_weight"), "", note="eta (1 - 1/A) from the device parameters"),
+        Quantity("Thermal weight w of the MXC-temperature baths", get_float(
+            results, "attenuator_weight"), "",
+                 note="fitted with n_leak to the MXC steps (n = n_leak + w n_BE(T_MXC))"),
+        Quantity("Attenuator's share of w, eta (1 - 1/A)", _attenuator_share(parameters), "",
+                 note="from the device parameters (line coupling eta, attenuation A)"),
     )
     power = floats(results.get("power"))
     n = power.size
@@ -49,7 +52,8 @@ def attenuator_content(ds: xr.Dataset, results: dict[str, Any],
                  detail="n = n_leak + w n_BE(T_MXC)"),
         FitCheck("hot-electron fit (T_att vs dissipated power)",
                  bool(results.get("hot_electron_fit_ok")), flags,
-                 detail="T_att^5 = T_MXC^5 + P / SigmaV"),
+                 detail="T_att^5 = T_MXC^5 + P (1 - 1/A) / SigmaV, P the power at the "
+                        "attenuator"),
     )
     unresolved = int(np.sum(np.isfinite(bound)))
     method = (
@@ -68,3 +72,11 @@ def attenuator_content(ds: xr.Dataset, results: dict[str, Any],
                    "recipe.",),
         quantities=quantities, tables=(table,), fits=fits,
         remarks=(f"{unresolved} point(s) are upper bounds only.",) if unresolved else ())
+
+
+def _attenuator_share(parameters: dict[str, Any]) -> float | None:
+    """eta (1 - 1/A) of the recipe's device (the attenuator's weight the analysis uses)."""
+    device = parameters.get("device") or {}
+    if "input_coupling" not in device or "attenuator_db" not in device:
+        return None
+    return float(device["input_coupling"]) * (1 - 10 ** (-float(device["attenuator_db"]) / 10))

@@ -6,7 +6,12 @@ from typing import Any
 
 import xarray as xr
 
-from cryochar.reports.report_content._common import floats, get_float, stability_text
+from cryochar.reports.report_content._common import (
+    floats,
+    get_float,
+    scaled,
+    stability_text,
+)
 from cryochar.reports.report_model import (
     Content,
     FitCheck,
@@ -28,6 +33,7 @@ def two_port_content(ds: xr.Dataset, results: dict[str, Any],
     if "dut_s21_db" not in results:
         return Content("Two-port calibration at millikelvin", (), (), (), remarks=(
             f"Analysis {results.get('analysis', 'not available')}.",))
+    stale = results.get("calibration_stale")  # None: no drift check (check standard missing)
     quantities = (
         Quantity("DUT |S21|, median over frequency", get_float(results, "dut_s21_db_median"),
                  "dB", get_float(results, "median_uncertainty_db"), k),
@@ -41,12 +47,13 @@ def two_port_content(ds: xr.Dataset, results: dict[str, Any],
                  note="from the verification standard"),
         Quantity("Residual source match", get_float(results, "residual_source_match_db"), "dB",
                  note="rough: from a single mismatched-line standard"),
-        Quantity("Calibration", "stale" if results.get("calibration_stale") else "valid",
-                 note=f"drift check p = {results.get('drift_p_value')}, "
+        Quantity("Calibration", _validity(stale),
+                 note="the check standard was not re-measured" if stale is None else
+                      f"drift check p = {results.get('drift_p_value')}, "
                       f"{results.get('drift_points_exceeding', 0)} frequencies beyond the "
                       "drift limit"),
         Quantity("MXC temperature at calibration",
-                 1e3 * float(results.get("calibration_mxc_temperature") or 0), "mK"),
+                 scaled(get_float(results, "calibration_mxc_temperature"), 1e3), "mK"),
     )
     freq = floats(results.get("frequency"))
     picks = decimate(freq.size, 41)
@@ -66,14 +73,16 @@ def two_port_content(ds: xr.Dataset, results: dict[str, Any],
         tuple((name.replace("_", " "), format_uncertainty(value))
               for name, value in sorted(components.items(), key=lambda kv: -kv[1])),
         note=f"dominant: {str(results.get('dominant_component', '')).replace('_', ' ')}")
-    failures = results.get("verification_failures") or []
+    failures = [_band_text(band) for band in results.get("verification_failures") or []]
     fits = (
         FitCheck("verification standard within U", bool(results.get("verification_pass")),
                  ("verification_failed",) if failures else (),
-                 f"{len(failures)} frequencies outside U" if failures else "all frequencies"),
-        FitCheck("error-term drift between repeats", not results.get("calibration_stale"),
-                 ("calibration_stale",) if results.get("calibration_stale") else (),
-                 f"p = {results.get('drift_p_value')}"),
+                 f"outside U in {len(failures)} band(s) of frequency" if failures
+                 else "all frequencies"),
+        *(() if stale is None else (
+            FitCheck("error-term drift between repeats", not stale,
+                     ("calibration_stale",) if stale else (),
+                     f"p = {results.get('drift_p_value')}"),)),
         FitCheck("MXC stable during the calibration", bool(results.get("mxc_stable", True)),
                  () if results.get("mxc_stable", True) else ("mxc_unstable",)),
     )
@@ -109,7 +118,22 @@ def two_port_content(ds: xr.Dataset, results: dict[str, Any],
     return Content(title="Two-port calibration at millikelvin",
                    method=tuple(m for m in method if m), standards=standards,
                    quantities=quantities, tables=(per_frequency, budget, kit), fits=fits,
-                   remarks=tuple(f"Verification fails at {f}" for f in failures[:10]))
+                   remarks=(f"Verification fails (outside U) at {', '.join(failures[:10])}"
+                            + (f" and {len(failures) - 10} more band(s)"
+                               if len(failures) > 10 else "") + ".",) if failures else ())
+
+
+def _validity(stale: bool | None) -> str:
+    return "not checked" if stale is None else "stale" if stale else "valid"
+
+
+def _band_text(band: object) -> str:
+    """A failing ``(start, stop)`` band (Hz) as ``4.02-4.1 GHz``; anything else as text."""
+    try:
+        start, stop = (float(f) / 1e9 for f in band)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        return str(band)
+    return f"{start:g} GHz" if start == stop else f"{start:g}-{stop:g} GHz"
 
 
 def _kit_value(value: object) -> str:
