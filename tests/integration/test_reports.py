@@ -63,8 +63,11 @@ def test_report_is_self_contained_and_complete(reports, sequence):
                  attrs["versions"]["numpy"], attrs["git_commit"]):
         assert str(fact) in text, fact
     assert hashlib.sha256(run_file.read_bytes()).hexdigest() in text
-    for role, idn in attrs["idn"].items():
-        assert idn["model"] in text and idn["firmware"] in text and idn["serial"] in text, role
+    for name, idn in attrs["idn"].items():
+        assert idn["model"] in text and idn["firmware"] in text and idn["serial"] in text, name
+    rows = {row["name"]: row["roles"] for row in build_report(run_file).instruments}
+    for role, name in attrs["roles"].items():  # every role the sequence used, as resolved
+        assert role in rows[name].split(", "), (role, name)
     for section in ("Results", "Quality of the fits", "Conditions", "Method and standards",
                     "Instruments", "Data and software"):
         assert section in text, section

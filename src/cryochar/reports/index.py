@@ -45,8 +45,10 @@ def index_rows(rows: list[dict[str, Any]], reports: Path) -> list[dict[str, Any]
 def _stale(report: Path, run_file: str | None) -> bool:
     """True when the run file changed after its report was written (re-analysed or
     resumed since): the report no longer shows the file's current results."""
+    if not run_file:
+        return False
     try:
-        return report.stat().st_mtime < Path(run_file or "").stat().st_mtime
+        return report.stat().st_mtime < Path(run_file).stat().st_mtime
     except OSError:
         return False
 

@@ -7,6 +7,7 @@ page cannot disagree. The browser is found via ``CRYOCHAR_CHROMIUM``, then
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -44,6 +45,8 @@ def html_to_pdf(html: str | Path, pdf: str | Path, *, timeout: float = TIMEOUT_S
                               "CRYOCHAR_CHROMIUM to a Chrome/Chromium executable; the HTML "
                               "report was written")
     html, pdf = Path(html).resolve(), Path(pdf).resolve()
+    with contextlib.suppress(OSError):  # an older PDF must not pass for this one
+        pdf.unlink()
     with tempfile.TemporaryDirectory(prefix="cryochar-chromium-") as profile:
         command = [browser, *HEADLESS_FLAGS, f"--user-data-dir={profile}",
                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", html.as_uri()]

@@ -84,9 +84,13 @@ def _title(name: str, fig: Figure) -> str:
     """The figure's own title (first line of its suptitle, mathtext made plain) or its
     registry name."""
     title = fig.get_suptitle().split("\n")[0].strip()
-    title = re.sub(r"\\([A-Za-z]+)", r"\1", title)  # $\Gamma_1$ -> Gamma1
-    title = re.sub(r"[${}_]", "", title).replace("^", "")
+    title = re.sub(r"\$([^$]*)\$", lambda m: _plain(m.group(1)), title)
     return title or name.replace("_", " ").capitalize()
+
+
+def _plain(mathtext: str) -> str:
+    """Mathtext as plain text: ``\\Gamma_1`` -> ``Gamma1``, ``T_2^*`` -> ``T2*``."""
+    return re.sub(r"[{}_^]", "", re.sub(r"\\([A-Za-z]+)", r"\1", mathtext))
 
 
 def _instruments(attrs: dict[str, Any]) -> list[dict[str, str]]:
@@ -96,7 +100,9 @@ def _instruments(attrs: dict[str, Any]) -> list[dict[str, str]]:
     except yaml.YAMLError:
         station = {}
     declared = station.get("instruments") or {}
-    roles = (attrs.get("recipe_parsed") or {}).get("instruments") or {}
+    roles = attrs.get("roles")  # role -> instrument, as resolved (older files: the recipe's)
+    if not isinstance(roles, dict):
+        roles = (attrs.get("recipe_parsed") or {}).get("instruments") or {}
     rows = []
     for name, idn in (attrs.get("idn") or {}).items():
         entry = declared.get(name) or {}
@@ -113,8 +119,6 @@ def _instruments(attrs: dict[str, Any]) -> list[dict[str, str]]:
 def _figures(ds: xr.Dataset, results: dict[str, Any], problems: list[str]
              ) -> list[EmbeddedFigure]:
     """Every figure of the run (the conditions figure included) as embedded PNGs."""
-    import matplotlib.pyplot as plt
-
     try:
         figures = run_figures(ds, results)
     except CryocharError as exc:
@@ -123,11 +127,9 @@ def _figures(ds: xr.Dataset, results: dict[str, Any], problems: list[str]
     except Exception as exc:  # a figure must never cost the client the report
         problems.append(f"figures could not be drawn: {type(exc).__name__}: {exc}")
         return []
-    embedded = [EmbeddedFigure(name, _title(name, fig), figure_uri(fig))
-                for name, fig in figures.items()]
-    for fig in figures.values():
-        plt.close(fig)
-    return embedded
+    # the figures are not registered with pyplot: they go with the garbage collector
+    return [EmbeddedFigure(name, _title(name, fig), figure_uri(fig))
+            for name, fig in figures.items()]
 
 
 def _content(sequence: str, ds: xr.Dataset, results: dict[str, Any],

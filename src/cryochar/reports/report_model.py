@@ -119,13 +119,16 @@ def format_value(value: float | None, expanded: float | None = None,
 
 def table_rows(columns: Sequence[Sequence[float | str | None]],
                formats: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    """Rows from column arrays; ``formats`` are ``str.format`` specs (``""`` = as text)."""
+    """Rows from column arrays; ``formats`` are ``str.format`` specs (``""`` = as text,
+    ``"U"`` = an uncertainty with two significant digits)."""
     rows = []
     for cells in zip(*columns, strict=True):
         row = []
         for cell, spec in zip(cells, formats, strict=True):
             if cell is None or (isinstance(cell, float) and not math.isfinite(cell)):
                 row.append("-")
+            elif spec == "U":
+                row.append(format_uncertainty(float(cell)))
             elif spec:
                 row.append(format(cell, spec))
             else:

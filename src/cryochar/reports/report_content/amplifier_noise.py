@@ -40,7 +40,7 @@ def amplifier_noise_content(ds: xr.Dataset, results: dict[str, Any],
         f"Per frequency (U at k = {k:g})",
         ("frequency (GHz)", "gain (dB)", "U (dB)", "T_n (K)", "U (K)", "n_add", "U"),
         table_rows([freq[picks] / 1e9, *(a[picks] for pair in columns.values() for a in pair)],
-                   [".4f", ".3f", ".2g", ".4g", ".2g", ".3f", ".2g"]) if freq.size else ())
+                   [".4f", ".3f", "U", ".4g", "U", ".3f", "U"]) if freq.size else ())
     source = (parameters.get("source") or {}).get("kind", results.get("source", "vt_load"))
     chain = parameters.get("chain") or {}
     method = (

@@ -40,7 +40,7 @@ def attenuator_content(ds: xr.Dataset, results: dict[str, Any],
          bound * 1e3, floats(results.get("photons")),
          2 * floats(results.get("photons_uncertainty")),
          floats(results.get("t1")) * 1e6, floats(results.get("t2_echo")) * 1e6],
-        [".3g", ".2f", ".2f", ".2f", ".2f", ".3g", ".2g", ".1f", ".1f"]) if n else ()
+        [".3g", ".2f", ".2f", "U", ".2f", ".3g", "U", ".1f", ".1f"]) if n else ()
     table = Table(
         "Per point: effective attenuator temperature and thermal photons (U at k = 2)",
         ("power at attenuator (pW)", "MXC (mK)", "T_eff (mK)", "U (mK)", "upper bound (mK)",
