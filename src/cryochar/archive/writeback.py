@@ -13,7 +13,6 @@ without a record.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -26,7 +25,7 @@ import h5py
 from cryochar import __version__
 from cryochar.core import provenance
 from cryochar.core.errors import StorageError
-from cryochar.storage.runreader import decode_attr
+from cryochar.storage.runfile import decode_attr, lock_run_file
 
 HISTORY = "analysis_history"
 RESULTS = "results"
@@ -49,8 +48,7 @@ def write_back(path: str | Path, results: dict[str, Any], record: dict[str, Any]
     text = results_text(results)
     try:
         # the run writer's convention: no HDF5 file lock (a notebook may hold the file open);
-        # an advisory lock on the file serialises re-analyses of one run across processes
-        # so no history entry is lost (the kernel drops it if the process dies)
+        # the writer's flock keeps a run, a resume and other re-analyses out meanwhile
         with _exclusive(path), h5py.File(path, "r+", locking=False) as handle:
             previous = handle.attrs.get(RESULTS)
             previous = previous.decode() if isinstance(previous, bytes) else previous
@@ -69,9 +67,10 @@ def write_back(path: str | Path, results: dict[str, Any], record: dict[str, Any]
 
 @contextlib.contextmanager
 def _exclusive(path: str | Path) -> Iterator[None]:
-    descriptor = os.open(path, os.O_RDONLY)
+    """The run file's writer lock for the duration (StorageError when a run, a resume or
+    another re-analysis is writing it)."""
+    descriptor = lock_run_file(path)
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)  # closing releases the lock

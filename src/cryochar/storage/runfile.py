@@ -17,7 +17,9 @@ file while it is being written and sees every flagged point.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,10 +73,11 @@ def _early_allocation() -> h5py.h5p.PropDCID:
 class RunWriter:
     """Writes one run file. Use :meth:`create` for a new run, :meth:`reopen` to resume."""
 
-    def __init__(self, path: Path, handle: h5py.File):
+    def __init__(self, path: Path, handle: h5py.File, lock: int | None = None):
         self.path = path
         self._file = handle
         self._completed = handle[COMPLETED]
+        self._lock = lock
 
     @classmethod
     def create(cls, path: str | Path, layout: Layout, attrs: Mapping[str, Any]) -> RunWriter:
@@ -86,6 +89,11 @@ class RunWriter:
             raise StorageError(f"cannot create run file: {exc}", where=str(path),
                                fix="check the folder exists and is writable (--out)") from exc
         try:
+            lock = lock_run_file(path)
+        except StorageError:
+            handle.close()
+            raise
+        try:
             _write_layout(handle, layout)
             for key, value in attrs.items():
                 handle.attrs[key] = _attr(value)
@@ -94,19 +102,22 @@ class RunWriter:
             handle.flush()
         except Exception:
             handle.close()
+            os.close(lock)
             raise
-        return cls(path, handle)
+        return cls(path, handle, lock)
 
     @classmethod
     def reopen(cls, path: str | Path) -> RunWriter:
         """Open an existing run file to write its remaining points."""
         path = Path(path)
+        lock = lock_run_file(path)
         try:
             handle = h5py.File(path, "r+", locking=False)
         except OSError as exc:
+            os.close(lock)
             raise StorageError(f"cannot reopen run file: {exc}", where=str(path),
                                fix="check the file exists and is not open elsewhere") from exc
-        return cls(path, handle)
+        return cls(path, handle, lock)
 
     @property
     def points_planned(self) -> int:
@@ -174,6 +185,32 @@ class RunWriter:
         if self._file.id.valid:
             self._file.flush()
             self._file.close()
+        if self._lock is not None:
+            os.close(self._lock)  # releases the writer's lock
+            self._lock = None
+
+
+def lock_run_file(path: str | Path) -> int:
+    """Take the writer's lock on a run file: an exclusive ``flock`` held by the returned
+    descriptor (close it to release; the kernel drops it when the process dies).
+
+    A run file has one writer at a time (the run, a resume, or a re-analysis writing
+    its results back): HDF5 metadata written by two processes at once corrupts the
+    file. Raises :class:`StorageError` at once when another writer holds it.
+    """
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise StorageError(f"cannot open run file: {exc.strerror or exc}", where=str(path),
+                           fix="check the file exists") from exc
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(descriptor)
+        raise StorageError("the run file is being written by another process (a run, a "
+                           "resume or a re-analysis)", where=str(path),
+                           fix="wait for it to finish ('cryochar runs' shows it)") from exc
+    return descriptor
 
 
 def _write_layout(handle: h5py.File, layout: Layout) -> None:
@@ -227,4 +264,5 @@ def read_attrs(path: str | Path) -> dict[str, Any]:
         return {key: decode_attr(value) for key, value in handle.attrs.items()}
 
 
-__all__ = ["COMPLETED", "POINT", "Layout", "RunWriter", "Variable", "decode_attr", "read_attrs"]
+__all__ = ["COMPLETED", "POINT", "Layout", "RunWriter", "Variable", "decode_attr", "lock_run_file",
+           "read_attrs"]

@@ -88,3 +88,28 @@ def test_unknown_variable_and_unwritable_folder_are_storage_errors(tmp_path: Pat
     writer.close()
     with pytest.raises(StorageError, match="cannot create"):
         RunWriter.create(tmp_path / "missing" / "run.h5", layout(), {})
+
+
+def test_one_writer_at_a_time_across_processes(tmp_path: Path):
+    """A run file has one writer (run, resume or re-analysis); others are refused at once
+    and may write again when it closes (or dies: the kernel drops the lock)."""
+    import subprocess
+    import sys
+
+    from cryochar.archive.writeback import write_back
+
+    path = tmp_path / "run.h5"
+    RunWriter.create(path, layout(), {"run_id": "r1"}).close()
+    writer = RunWriter.reopen(path)
+    try:
+        with pytest.raises(StorageError, match="being written by another process"):
+            write_back(path, {"t1": 1.0}, {"scheduler": "test"})
+        other = subprocess.run(
+            [sys.executable, "-c", "import sys\nfrom cryochar.storage import RunWriter\n"
+             "RunWriter.reopen(sys.argv[1])", str(path)],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert other.returncode == 1 and "being written by another process" in other.stderr
+    finally:
+        writer.close()
+    write_back(path, {"t1": 1.0}, {"scheduler": "test"})
+    assert read_attrs(path)["results"] == {"t1": 1.0}
