@@ -5,9 +5,10 @@ see :func:`cryochar.sequences._two_port_analysis.summary`: arrays over
 ``frequency`` Hz every ``summary_stride``-th point, |S21| in dB, expanded
 uncertainties with ``coverage_factor``, budget components as median standard
 uncertainties, k = 1, dB). The error terms are not in the results: they are
-re-derived from the raw measurements by the sequence's own analysis
-(:func:`cryochar.sequences.two_port_calibration.analyse_run`, the code behind
-its summary and ``cryochar export --touchstone``). Frequencies in GHz,
+re-derived from the raw measurements by the sequence's own solver
+(:func:`cryochar.sequences.two_port_calibration.error_terms_of_run`: the same
+solve as behind its summary and ``cryochar export --touchstone``, without the
+uncertainty budget). Frequencies in GHz,
 magnitudes in dB (20 log10 |x|).
 """
 
@@ -32,7 +33,7 @@ from cryochar.reports.figures import (
     run_title,
     seconds,
 )
-from cryochar.sequences.two_port_calibration import Parameters, analyse_run
+from cryochar.sequences.two_port_calibration import Parameters, error_terms_of_run
 
 REQUIRED = ("frequency", "dut_s21_db", "dut_s21_db_uncertainty", "coverage_factor",
             "uncertainty_components_db", "verification_s21_db", "verification_reference_db",
@@ -178,7 +179,7 @@ def plot_budget(ds: xr.Dataset, results: dict[str, Any] | None = None) -> Figure
 
 def _reader(ds: xr.Dataset) -> Callable[[str], np.ndarray]:
     """``read(name)`` over the run's completed points, times as epoch seconds (what
-    :func:`analyse_run` reads from a run writer)."""
+    :func:`error_terms_of_run` reads from a run writer)."""
     def read(name: str) -> np.ndarray:
         return seconds(ds, name) if ds[name].dtype.kind == "M" else ds[name].values
     return read
@@ -187,11 +188,11 @@ def _reader(ds: xr.Dataset) -> Callable[[str], np.ndarray]:
 def error_terms(ds: xr.Dataset) -> tuple[np.ndarray, dict[str, np.ndarray]] | str:
     """(frequency Hz, 12-term error coefficients by name) re-derived from the run's raw
     data by the sequence's analysis, or why there are none."""
-    cal = analyse_run(_reader(ds), ds["frequency"].values, [str(s) for s in ds["stage"].values],
-                      _parameters(ds))
-    if isinstance(cal, str):
-        return cal
-    return cal.frequency, cal.terms.coefs_12term
+    terms = error_terms_of_run(_reader(ds), ds["frequency"].values,
+                               [str(s) for s in ds["stage"].values], _parameters(ds))
+    if isinstance(terms, str):
+        return terms
+    return ds["frequency"].values, terms.coefs_12term
 
 
 def plot_error_terms(ds: xr.Dataset) -> Figure:

@@ -181,16 +181,40 @@ def vna_noise(thru_repeats: np.ndarray) -> float:
     return float(np.median(trace_noise(flat)) / np.sqrt(2))
 
 
-def calibrate(data: SessionData, recipe: Recipe) -> Calibration:
-    """Solve, correct, budget and check one calibration session (see the module docstring)."""
-    f, n_rep = data.frequency, data.dut.shape[0]
+@dataclass(frozen=True)
+class SolvedSession:
+    """The error terms of one session and what its uncertainty budget needs."""
+
+    terms: ErrorTerms
+    switch: tuple[np.ndarray, np.ndarray]
+    """Switch terms (gf, gr), mean over repeats."""
+    noise: np.ndarray
+    scatter: RepeatScatter
+    """Actuation scatter of the standards (its ``mean`` is what was solved)."""
+    definitions: tuple[Any, ...]
+    ideals: np.ndarray
+    solve: Callable[..., ErrorTerms]
+
+
+def solve_session(data: SessionData, recipe: Recipe) -> SolvedSession:
+    """The error terms of one session from its standards' mean over actuations."""
     gf, gr = data.switch_terms.mean(axis=0)
     noise = vna_noise(data.standards[STANDARDS.index("thru")])
     scatter = actuation_scatter(data.standards, axis=1, noise_sigma=noise, pool_axis=1)
     definitions = (*recipe.calkit.pairs(), recipe.thru.standard("thru"))
-    ideals = ideal_s(definitions, f, recipe.calkit.contraction)
+    ideals = ideal_s(definitions, data.frequency, recipe.calkit.contraction)
     solve = solve_unknown_thru if recipe.method == "solr" else solve_eight_term
     terms = solve(unterminate(scatter.mean, gf, gr), ideals, switch_terms=(gf, gr))
+    return SolvedSession(terms, (gf, gr), noise, scatter, definitions, ideals, solve)
+
+
+def calibrate(data: SessionData, recipe: Recipe) -> Calibration:
+    """Solve, correct, budget and check one calibration session (see the module docstring)."""
+    f, n_rep = data.frequency, data.dut.shape[0]
+    solved = solve_session(data, recipe)
+    terms, (gf, gr), noise = solved.terms, solved.switch, solved.noise
+    scatter, definitions, ideals, solve = (solved.scatter, solved.definitions, solved.ideals,
+                                           solved.solve)
     drift = _cycle_drift(solve, data.standards, ideals, (gf, gr))
     sources = BudgetSources(contraction=recipe.calkit.contraction,
                             contraction_u=recipe.calkit.contraction_uncertainty,
@@ -315,5 +339,6 @@ def summary(cal: Calibration, max_points: int) -> dict[str, Any]:
 
 __all__ = [
     "CYCLE", "SPARAMS", "STANDARDS", "STEPS", "Calibration", "Recipe", "SessionData",
-    "calibrate", "derotated", "session_data", "stale", "summary", "vna_noise",
+    "SolvedSession", "calibrate", "derotated", "session_data", "solve_session", "stale",
+    "summary", "vna_noise",
 ]

@@ -44,6 +44,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cryochar.analysis.calibration import ErrorTerms
 from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import (
     CommunicationError,
@@ -61,6 +62,7 @@ from cryochar.sequences._two_port_analysis import (
     Calibration,
     calibrate,
     session_data,
+    solve_session,
     summary,
 )
 from cryochar.sequences._two_port_definitions import (
@@ -318,6 +320,16 @@ def analyse_run(read: Callable[[str], np.ndarray], frequency: np.ndarray, stages
     return data if isinstance(data, str) else calibrate(data, params)
 
 
+def error_terms_of_run(read: Callable[[str], np.ndarray], frequency: np.ndarray,
+                       stages: list[str], params: Parameters) -> ErrorTerms | str:
+    """Only the error terms of a run's completed points (no budget, no checks: what a
+    figure of them needs), or why there are none yet."""
+    data = session_data(read, np.asarray(frequency, dtype=float), list(stages),
+                        params.check_standard)
+    return data if isinstance(data, str) else solve_session(data, params).terms
+
+
 SEQUENCE = TwoPortCalibration
 
-__all__ = ["SEQUENCE", "Parameters", "TwoPortCalibration", "analyse_run", "summarise_calibration"]
+__all__ = ["SEQUENCE", "Parameters", "TwoPortCalibration", "analyse_run", "error_terms_of_run",
+           "summarise_calibration"]
