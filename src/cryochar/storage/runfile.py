@@ -29,6 +29,7 @@ import h5py
 import numpy as np
 
 from cryochar.core.errors import StorageError
+from cryochar.core.locks import lock_dir
 
 POINT = "point"
 COMPLETED = "completed"
@@ -191,18 +192,24 @@ class RunWriter:
 
 
 def lock_run_file(path: str | Path) -> int:
-    """Take the writer's lock on a run file: an exclusive ``flock`` held by the returned
-    descriptor (close it to release; the kernel drops it when the process dies).
+    """Take the writer's lock of a run file: an exclusive ``flock`` on a lock file of its
+    own in the lock folder (``CRYOCHAR_LOCK_DIR``), keyed by the file's device and inode,
+    held by the returned descriptor (close it to release; the kernel drops it when the
+    process dies).
 
     A run file has one writer at a time (the run, a resume, or a re-analysis writing
     its results back): HDF5 metadata written by two processes at once corrupts the
-    file. Raises :class:`StorageError` at once when another writer holds it.
+    file. The run file itself is not locked: HDF5 readers take a shared ``flock`` on
+    it, and live readers (a notebook watching a run) must keep working. Raises
+    :class:`StorageError` at once when another writer holds it.
     """
     try:
-        descriptor = os.open(path, os.O_RDONLY)
+        stat = os.stat(path)
     except OSError as exc:
         raise StorageError(f"cannot open run file: {exc.strerror or exc}", where=str(path),
                            fix="check the file exists") from exc
+    lock = lock_dir() / f"runfile-{stat.st_dev}-{stat.st_ino}.lock"
+    descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

@@ -109,6 +109,11 @@ def test_one_writer_at_a_time_across_processes(tmp_path: Path):
              "RunWriter.reopen(sys.argv[1])", str(path)],
             capture_output=True, text=True, timeout=60, check=False)
         assert other.returncode == 1 and "being written by another process" in other.stderr
+        live = subprocess.run(  # a notebook watching the run: HDF5's own (shared) file lock
+            [sys.executable, "-c", "import sys, h5py\nwith h5py.File(sys.argv[1], 'r') as h:\n"
+             "    print(int(h['completed'][...].sum()))", str(path)],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert live.returncode == 0 and live.stdout.strip() == "0", live.stderr
     finally:
         writer.close()
     write_back(path, {"t1": 1.0}, {"scheduler": "test"})
