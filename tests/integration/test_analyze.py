@@ -200,3 +200,22 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 0
     return code, capsys.readouterr().out
+
+
+def test_report_option_rewrites_the_outdated_reports(template, tmp_path, monkeypatch, capsys):
+    rows = clone(template, tmp_path / "r", monkeypatch)
+    stale = json.loads(stored_results_text(rows["coherence_a"]["file"]))
+    stale["t1_median"] *= 0.9
+    with h5py.File(rows["coherence_a"]["file"], "r+", locking=False) as handle:
+        handle.attrs["results"] = json.dumps(stale)
+    code, _ = _cli(capsys, "analyze", "sequence=coherence_monitor", "--workers", "1",
+                   "--report")
+    reports = tmp_path / "r" / "reports"
+    assert code == 0
+    assert sorted(p.name for p in reports.iterdir()) == [
+        f"{rows['coherence_a']['run_id']}.html", "index.html"]  # only the changed run
+    page = (reports / f"{rows['coherence_a']['run_id']}.html").read_text(encoding="utf-8")
+    median = json.loads(stored_results_text(rows["coherence_a"]["file"]))["t1_median"]
+    assert median != stale["t1_median"]
+    assert f"<td class=\"num\">{median * 1e6:.4g}</td>" in page  # the new results
+    assert "Re-analyses of this run" in page

@@ -29,6 +29,9 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help=(
             "List the runs the query selects; re-analyse nothing.")),
         as_json: bool = typer.Option(False, "--json", help="Print one report per run as JSON."),
+        report: bool = typer.Option(False, "--report", help=(
+            "Then rewrite the HTML report of every re-analysed run whose results changed "
+            "and the archive page (in <CRYOCHAR_HOME>/reports).")),
     ) -> None:
         """Re-fit and re-analyse catalogued runs from their files; record the new results
         in each run file (raw data untouched, history kept) and in the catalog."""
@@ -44,8 +47,20 @@ def register(app: typer.Typer) -> None:
             console.print(_listing(reports) if dry_run else _table(reports))
             if not dry_run:
                 console.print(_counts(reports), highlight=False)
+        if report and not dry_run:
+            _refresh_reports(reports)
         if any(r["status"] == "failed" for r in reports):
             raise typer.Exit(1)
+
+
+def _refresh_reports(reports: list[dict[str, Any]]) -> None:
+    """Rewrite the reports the new results made outdated, then the archive page."""
+    from cryochar.reports.publish import report_index, report_run
+
+    for r in reports:
+        if r["status"] == "reanalysed" and r["changed"]:
+            err_console.print(f"report: {report_run(r['run_id'])[0]}", highlight=False)
+    err_console.print(f"archive page: {report_index()}", highlight=False)
 
 
 def _table(reports: list[dict[str, Any]]) -> Table:
