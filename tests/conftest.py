@@ -59,3 +59,16 @@ def run_each(factory: pytest.TempPathFactory, label: str,
             runs[name] = api.run(name, overrides=overrides)
             assert runs[name].summary["status"] == "completed", runs[name].summary
     return home, runs
+
+
+def cli_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run ``cryochar ARGS`` in this process: (exit code, stdout, stderr)."""
+    from cryochar.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    out, err = capsys.readouterr()
+    return code, out, err

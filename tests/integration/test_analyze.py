@@ -20,11 +20,10 @@ import pytest
 from cryochar import api, sequences
 from cryochar.archive.task import normalised, reanalyse_file
 from cryochar.archive.writeback import analysis_history, sha256
-from cryochar.cli import main
 from cryochar.core.paths import catalog_path
 from cryochar.storage import Catalog
 from cryochar.storage.runreader import RunReader
-from tests.conftest import run_cli
+from tests.conftest import cli_in_process, run_cli
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -119,13 +118,14 @@ def test_live_run_refused_missing_file_reported_and_dry_run(template, tmp_path, 
                                    host=socket.gethostname())
     Path(lost["file"]).unlink()
 
-    main_code, out = _cli(capsys, "analyze", "sequence=coherence_monitor", "--dry-run", "--json")
+    main_code, out, _ = cli_in_process(capsys, "analyze", "sequence=coherence_monitor",
+                                       "--dry-run", "--json")
     assert main_code == 0
     assert {r["run_id"] for r in json.loads(out)} == {live["run_id"],
                                                      rows["coherence_b"]["run_id"]}
     assert all(not analysis_history(r["file"]) for r in rows.values() if r is not lost)
 
-    code, out = _cli(capsys, "analyze", QUERY_ALL, "--json")
+    code, out, _ = cli_in_process(capsys, "analyze", QUERY_ALL, "--json")
     reports = {r["run_id"]: r for r in json.loads(out)}
     assert code == 1  # a run failed (its file is gone); the others went through
     assert reports[live["run_id"]]["status"] == "skipped"
@@ -193,22 +193,13 @@ def test_local_and_distributed_schedulers_agree_and_raw_data_stay_untouched(
         assert analysis_history(row["file"])[-1]["scheduler"] == address
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    return code, capsys.readouterr().out
-
-
 def test_report_option_rewrites_the_outdated_reports(template, tmp_path, monkeypatch, capsys):
     rows = clone(template, tmp_path / "r", monkeypatch)
     stale = json.loads(stored_results_text(rows["coherence_a"]["file"]))
     stale["t1_median"] *= 0.9
     with h5py.File(rows["coherence_a"]["file"], "r+", locking=False) as handle:
         handle.attrs["results"] = json.dumps(stale)
-    code, _ = _cli(capsys, "analyze", "sequence=coherence_monitor", "--workers", "1",
+    code, _, _ = cli_in_process(capsys, "analyze", "sequence=coherence_monitor", "--workers", "1",
                    "--report")
     reports = tmp_path / "r" / "reports"
     assert code == 0

@@ -15,7 +15,6 @@ from matplotlib.category import StrCategoryConverter
 from scipy.constants import h, k
 
 from cryochar import api
-from cryochar.cli import main
 from cryochar.cli.export import export_touchstone
 from cryochar.core.errors import ConfigError
 from cryochar.reports.calibration_plots import plot_error_terms
@@ -25,6 +24,7 @@ from cryochar.reports.figures import seconds
 from cryochar.reports.plots import CONDITIONS, PLOTTERS, open_run, run_figures, save_run_plots
 from cryochar.reports.thermal_plots import plot_heating, plot_leakage
 from cryochar.sequences import available
+from tests.conftest import cli_in_process as _cli
 
 PNG = b"\x89PNG\r\n\x1a\n"
 QUICK = {
@@ -183,16 +183,6 @@ def test_unknown_sequence_is_one_clear_error(tmp_path, capsys):
     code, out, err = _cli(capsys, "plot", str(path))
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "no plots for sequence 'mystery'" in err and "s21_sweep" in err
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_plot_latest(capsys, tmp_path):

@@ -8,16 +8,7 @@ import pytest
 
 from cryochar import __version__
 from cryochar.cli import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import cli_in_process as run
 
 
 def test_version(capsys):

@@ -10,21 +10,11 @@ import sys
 import pytest
 import xarray as xr
 
-from cryochar.cli import main
 from cryochar.core.errors import ConfigError
 from cryochar.core.paths import reports_dir
 from cryochar.reports.headline import headline
 from cryochar.reports.report_content import sequence_content
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import cli_in_process as run
 
 
 def two_port_results(**changes: object) -> dict[str, object]:
