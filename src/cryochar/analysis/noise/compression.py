@@ -35,7 +35,7 @@ from scipy.stats import t as student_t
 
 from cryochar.analysis.noise.flags import COMPRESSION_ALPHA
 from cryochar.analysis.noise.formulas import DB_PER_NEPER
-from cryochar.analysis.noise.linear import inverse_psd
+from cryochar.analysis.noise.linear import inverse_psd, weighted_columns
 
 #: Distinct source temperatures the test needs (parameters of the quadratic + 1).
 MIN_DISTINCT = 4
@@ -66,13 +66,8 @@ def fit_quadratic(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Quadratic:
     ``x`` is centred on its weighted mean and scaled by its weighted spread
     before the normal equations are solved, so the design stays well conditioned.
     """
-    x, y, w = np.broadcast_arrays(x, y, w)
-    used = w > 0
-    x = np.where(used, x, 0.0)
-    y = np.where(used, y, 0.0)
-    sw = w.sum(axis=0)
+    x, y, w, used, sw, centre = weighted_columns(x, y, w)
     with np.errstate(divide="ignore", invalid="ignore"):
-        centre = (w * x).sum(axis=0) / sw
         spread = np.sqrt((w * (x - centre) ** 2).sum(axis=0) / sw)
     spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
     centre = np.where(np.isfinite(centre), centre, 0.0)

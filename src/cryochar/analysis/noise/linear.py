@@ -30,8 +30,11 @@ class Line:
     good: np.ndarray
 
 
-def fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Line:
-    """Weighted least squares of ``y`` on ``[x, 1]`` per column; shapes ``(n, m)``."""
+def weighted_columns(x: np.ndarray, y: np.ndarray, w: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                np.ndarray]:
+    """``(x, y, w, used, sum of w, weighted mean of x)`` per column, points along axis 0;
+    unused points (``w <= 0``) zeroed so they cannot spread NaN into the sums."""
     x, y, w = np.broadcast_arrays(x, y, w)
     used = w > 0
     x = np.where(used, x, 0.0)
@@ -39,6 +42,13 @@ def fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Line:
     sw = w.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         xbar = (w * x).sum(axis=0) / sw
+    return x, y, w, used, sw, xbar
+
+
+def fit_line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Line:
+    """Weighted least squares of ``y`` on ``[x, 1]`` per column; shapes ``(n, m)``."""
+    x, y, w, used, sw, xbar = weighted_columns(x, y, w)
+    with np.errstate(divide="ignore", invalid="ignore"):
         ybar = (w * y).sum(axis=0) / sw
         dx = x - xbar
         sxx = (w * dx * dx).sum(axis=0)
@@ -76,4 +86,4 @@ def inverse_psd(normal: np.ndarray, rcond: float = 1e-12) -> np.ndarray:
     return inv
 
 
-__all__ = ["Line", "fit_line", "inverse_psd"]
+__all__ = ["Line", "fit_line", "inverse_psd", "weighted_columns"]
