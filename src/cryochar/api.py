@@ -92,6 +92,8 @@ def prepare(recipe: str | Path, station: str | Path | None = None,
                         str(loaded_recipe.path))
     cls.check_limits(params, {role: loaded_station.model.instruments[name].limits
                               for role, name in roles.items()}, str(loaded_recipe.path))
+    if loaded_testbed is not None:
+        cls.check_testbed(params, loaded_testbed.model, str(loaded_recipe.path))
     return Prepared(loaded_recipe, cls, params, loaded_station, options, roles, loaded_testbed,
                     overrides)
 

@@ -122,3 +122,13 @@ def test_twpa_compressed_at_its_default_p1db_is_flagged():
     assert np.mean(np.abs(measured - truth_db) <= np.array(r["compression_db_uncertainty"])) >= 0.8
     n_true = truth_for(TWPA, np.array(r["frequency"]))["n_added"]
     assert np.mean(np.array(r["n_added"]) - n_true) > 0.05  # the bias the flag warns of
+
+
+@pytest.mark.parametrize("kind", ["sntj", "diode"])
+def test_a_recipe_for_a_source_the_twin_does_not_have_is_refused_before_it_starts(kind, tmp_path):
+    from tests.conftest import run_cli
+
+    done = run_cli("run", f"sequences/amplifier_noise_{kind}.yaml", home=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert f"--set twin.noise_source.kind={kind}" in done.stderr
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

@@ -41,7 +41,8 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
         "frequencies": [5e9, 6e9], "averages": 100,
         "source": {"kind": "vt_load", "temperatures": [0.05, 1.0, 3.0]}}),
     "noise_diode": ("sequences/amplifier_noise_diode.yaml", {
-        "frequencies": [5e9, 6e9], "source.diode_cycles": 1, "averages": 100}),
+        "frequencies": [5e9, 6e9], "source.diode_cycles": 1, "averages": 100,
+        "twin.noise_source.kind": "diode"}),
 }
 QUERY_ALL = "client=internal"  # every recipe above is the lab's own ("internal")
 

@@ -107,6 +107,17 @@ class AmplifierNoiseSequence(Sequence):
             return {"setpoint": (np.array(s.biases, float), "V")}
         return {"setpoint": (np.tile([1.0, 0.0], s.diode_cycles), "")}  # diode on / off
 
+    @classmethod
+    def check_testbed(cls, params: Parameters, testbed: Any, source: str) -> None:
+        """The twin's DUT must be fed by the recipe's kind of noise source: biasing an
+        SNTJ that is not connected would measure the load's noise and give nonsense."""
+        connected = testbed.twin.noise_source.kind
+        if params.source.kind != connected:
+            raise ConfigError(
+                f"the recipe's noise source is {params.source.kind!r} but the simulated "
+                f"testbed's DUT is fed by {connected!r}", where=f"{source}: parameters.source.kind",
+                fix=f"add --set twin.noise_source.kind={params.source.kind}")
+
     def setup(self) -> None:
         self.analyser: SpectrumAnalyser = self.instruments["analyser"]
         self.source: Any = self.instruments["source"]

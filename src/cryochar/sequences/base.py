@@ -105,6 +105,13 @@ class Sequence(ABC):
         instrument is touched. ``limits`` is role -> the limits of its instrument."""
         return None  # an optional hook: no limits to check by default
 
+    @classmethod
+    def check_testbed(cls, params: BaseModel, testbed: Any, source: str) -> None:
+        """On the simulated testbed, refuse (ConfigError) parameters the testbed as
+        configured cannot answer (e.g. a noise source it does not have connected),
+        before it starts; ``testbed`` is its :class:`~cryochar.sim.config.TestbedConfig`."""
+        return None  # an optional hook: any testbed will do by default
+
     def setup(self) -> None:
         """Configure instruments once, before the first point."""
         return None  # an optional hook
