@@ -78,3 +78,17 @@ def test_equal_weights():
     assert not r.absolute_sigma and np.all(np.isnan(r.p_value))
     pulls = (r.junction_temperature - 0.05) / r.junction_temperature_uncertainty
     assert np.std(pulls) == pytest.approx(1.0, abs=0.12)
+
+
+def test_a_junction_that_does_not_reach_the_amplifier_is_no_contrast():
+    """Bias swept, power flat (the SNTJ is not connected): the gain is not resolved."""
+    rng = np.random.default_rng(5)
+    btau, reps = 1e5, 200
+    flat = np.full((V.size, reps), 1e4 * k * B * 5.0)  # a 5 K load, whatever the bias
+    r = fit_sntj(V, rng.gamma(btau, flat / btau), np.full(reps, 6e9), B,
+                 integration_time=btau / B)
+    assert not r.ok.any()
+    assert all("no_contrast" in names for names in r.flag_names)
+    good = fit_sntj(V, rng.gamma(btau, sweep(1e4, 2.0, 0.06, np.full(reps, 6e9)) / btau),
+                    np.full(reps, 6e9), B, integration_time=btau / B)
+    assert not any("no_contrast" in names for names in good.flag_names)

@@ -7,8 +7,9 @@ uncertainties are finite. Each flag says why a value is not trustworthy:
 ``invalid_input``          a power, temperature or weight is not finite, or a
                            power is <= 0
 ``no_contrast``            the hot and cold (or all) source temperatures give
-                           no usable contrast: Y <= 1, T_hot <= T_cold, or too
-                           few distinct source temperatures
+                           no usable contrast: Y <= 1, T_hot <= T_cold, too
+                           few distinct source temperatures, or (fits) a gain
+                           not resolved: G < ``CONTRAST_Z`` u(G)
 ``below_quantum_limit``    the added noise is significantly below the
                            phase-preserving limit 1/2 (n_add + 2 u < 1/2): a
                            calibration error (source temperature, loss) is
@@ -68,6 +69,18 @@ def decode_noise_flags(bits: Any) -> Any:
     return [decode_noise_flags(b) for b in arr]
 
 
+#: A fitted gain counts as resolved when G >= CONTRAST_Z u(G) (a 33 % standard
+#: uncertainty at most): a source that does not reach the amplifier (an SNTJ not
+#: connected, a load that does not heat) leaves the power flat and G unresolved.
+CONTRAST_Z = 3.0
+
+
+def unresolved_gain(gain: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """True where the fitted gain is not significantly positive: G < CONTRAST_Z u(G)."""
+    with np.errstate(invalid="ignore"):
+        return ~(np.asarray(gain) >= CONTRAST_Z * np.sqrt(np.asarray(variance)))
+
+
 def set_flag(bits: np.ndarray, condition: Any, flag: NoiseFlag) -> np.ndarray:
     """``bits`` with ``flag`` set where ``condition`` is True (broadcast)."""
     return np.asarray(bits) | np.where(np.asarray(condition, bool), int(flag), 0)
@@ -76,9 +89,11 @@ def set_flag(bits: np.ndarray, condition: Any, flag: NoiseFlag) -> np.ndarray:
 __all__ = [
     "ALPHA",
     "COMPRESSION_ALPHA",
+    "CONTRAST_Z",
     "NOISE_FLAG_NAMES",
     "QL_COVERAGE",
     "NoiseFlag",
     "decode_noise_flags",
     "set_flag",
+    "unresolved_gain",
 ]

@@ -20,7 +20,7 @@ from scipy.constants import k
 from scipy.stats import chi2 as chi2_dist
 
 from cryochar.analysis.noise.compression import compression_check
-from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag
+from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag, unresolved_gain
 from cryochar.analysis.noise.linear import Line, fit_line
 from cryochar.analysis.noise.propagation import sandwich
 from cryochar.analysis.noise.results import MultiTemperatureResult, amplifier_fields, freeze
@@ -120,6 +120,7 @@ def fit_multi_temperature(temperatures: Any, powers: Any, frequency: Any, bandwi
         line = Line(line.slope, line.intercept, line.covariance * stats["redchi"][:, None, None],
                     line.chi2, line.n, line.good)
     gain, tn, cov = gain_noise_covariance(line, scale, bandwidth)
+    flags = set_flag(flags, unresolved_gain(gain, cov[..., 0, 0]), NoiseFlag.NO_CONTRAST)
     compression, compressed = compression_check(x, y, weights, scale, absolute)
     flags = set_flag(flags, compressed & line.good, NoiseFlag.COMPRESSION)
     out = _squeeze if scalar else (lambda v: v)

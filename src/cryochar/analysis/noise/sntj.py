@@ -26,7 +26,7 @@ import numpy as np
 from scipy.constants import k
 
 from cryochar.analysis.noise.compression import compression_check
-from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag
+from cryochar.analysis.noise.flags import ALPHA, NoiseFlag, set_flag, unresolved_gain
 from cryochar.analysis.noise.formulas import sntj_noise_temperature, sntj_temperature_derivative
 from cryochar.analysis.noise.linear import Line, fit_line, inverse_psd
 from cryochar.analysis.noise.multitemp import as_columns, fit_statistics, point_sigma
@@ -181,6 +181,7 @@ def _result(problem: _Problem, temperature: np.ndarray, line: Line, s: np.ndarra
         jac[:, 2, 2] = 1.0
         gain, tn = a * scale / (k * bandwidth), b / a
     cov3 = sandwich(jac, cov)
+    flags = set_flag(flags, unresolved_gain(gain, cov3[:, 0, 0]), NoiseFlag.NO_CONTRAST)
     near = ((temperature <= bounds[0] * (1 + BOUND_RTOL))
             | (temperature >= bounds[1] * (1 - BOUND_RTOL)))
     flags = set_flag(flags, near, NoiseFlag.AT_BOUND)
