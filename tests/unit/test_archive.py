@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cryochar.archive.headline import describe_change, headline_value
+from cryochar.archive.headline import describe_change
 from cryochar.archive.query import parse_query, select
 from cryochar.archive.scheduling import PROCESSES, SYNCHRONOUS, resolve
 from cryochar.archive.task import attempt
 from cryochar.archive.writeback import analysis_history, sha256, write_back
 from cryochar.cli import main
 from cryochar.core.errors import ConfigError, StorageError
+from cryochar.reports.headline import headline_value
 from cryochar.sequences import load
 from cryochar.sequences.base import Sequence, supports_reanalysis
 from cryochar.storage import Catalog, Layout, RunWriter, Variable

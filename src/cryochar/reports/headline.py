@@ -1,7 +1,10 @@
-"""One line per run: the result a physicist looks at first (demo table, archive page)."""
+"""The result a physicist looks at first, per sequence: one line of text (demo table,
+archive page) and one number (what ``cryochar analyze`` shows before and after)."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -37,4 +40,44 @@ def headline(sequence: str, results: dict[str, Any] | None, fallback: str = "") 
     return fallback
 
 
-__all__ = ["headline"]
+@dataclass(frozen=True)
+class Headline:
+    """Result key, how to reduce it to one number, display unit and scale."""
+
+    key: str
+    unit: str
+    scale: float = 1.0
+    median: bool = False
+    """True for a list (per frequency or point): its median is shown."""
+
+
+HEADLINES = {
+    "coherence_monitor": Headline("t1_median", "us", 1e6),
+    "attenuator_thermalisation": Headline("sigma_v", "W/K^5"),
+    "s21_sweep": Headline("s21_db_mean", "dB", median=True),
+    "two_port_calibration": Headline("dut_s21_db", "dB", median=True),
+    "amplifier_noise": Headline("noise_temperature", "K", median=True),
+}
+
+
+def headline_value(sequence: str, results: dict[str, Any] | None) -> float | None:
+    """The headline number of ``results`` in its display unit, or None."""
+    spec = HEADLINES.get(sequence)
+    if spec is None or not isinstance(results, dict):
+        return None
+    value = results.get(spec.key)
+    try:
+        if spec.median:
+            numbers = np.asarray([v for v in value or [] if v is not None], dtype=float)
+            value = float(np.median(numbers)) if numbers.size else None
+        return None if value is None or not math.isfinite(value) else float(value) * spec.scale
+    except (TypeError, ValueError):
+        return None
+
+
+def headline_number(value: float | None) -> str:
+    """The headline number as shown (4 significant digits, ``none`` when missing)."""
+    return "none" if value is None else f"{value:.4g}"
+
+
+__all__ = ["HEADLINES", "Headline", "headline", "headline_number", "headline_value"]
