@@ -31,10 +31,9 @@ from cryochar.analysis.thermal import (
     thermal_photons_from_coherence,
 )
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError
 from cryochar.core.units import Decibel, Duration, Frequency, PowerDbm, Temperature, dbm_to_watt
 from cryochar.drivers.protocols import QubitController, TemperatureController
-from cryochar.sequences.base import RunData, Sequence, StoredRun
+from cryochar.sequences.base import RunData, Sequence, StoredRun, check_setpoint_limits
 from cryochar.sequences.qubit_common import Delays, fit_t1_and_echo
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
@@ -101,18 +100,11 @@ class AttenuatorThermalisation(Sequence):
     @classmethod
     def check_limits(cls, params: Parameters, limits: Mapping[str, SafetyLimits],
                      source: str) -> None:
-        power_limit = limits["qubit"].max_source_power_dbm
-        if power_limit is not None and max(params.powers_dbm) > power_limit:
-            raise ConfigError(f"tone power {max(params.powers_dbm):g} dBm exceeds the station "
-                              f"limit {power_limit:g} dBm",
-                              where=f"{source}: parameters.powers_dbm",
-                              fix="lower the power or raise max_source_power_dbm")
-        mxc_limit = limits["fridge"].max_mxc_temperature
-        if mxc_limit is not None and max(params.mxc_temperatures) > mxc_limit:
-            raise ConfigError(f"MXC setpoint {max(params.mxc_temperatures):g} K exceeds the "
-                              f"station limit {mxc_limit:g} K",
-                              where=f"{source}: parameters.mxc_temperatures",
-                              fix="lower the setpoint or raise max_mxc_temperature")
+        """Tone power and MXC setpoints against the station's limits."""
+        check_setpoint_limits(limits["qubit"], source, what="tone power",
+                              powers_dbm=("powers_dbm", params.powers_dbm))
+        check_setpoint_limits(limits["fridge"], source,
+                              mxc_temperatures=("mxc_temperatures", params.mxc_temperatures))
 
     def setup(self) -> None:
         self.qubit: QubitController = self.instruments["qubit"]

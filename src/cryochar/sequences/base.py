@@ -141,9 +141,35 @@ class Sequence(ABC):
                           fix="re-run the recipe, or analyse the run file's data directly")
 
 
+def check_setpoint_limits(limits: SafetyLimits | None, source: str, *,
+                          powers_dbm: tuple[str, list[float]] | None = None,
+                          mxc_temperatures: tuple[str, list[float]] | None = None,
+                          what: str = "source power") -> None:
+    """Refuse (ConfigError, before any instrument is touched) the highest planned power
+    (dBm) or MXC setpoint (K) above a station limit. Each is ``(parameter name, values)``;
+    ``limits`` are those of the instrument that sets them."""
+    if limits is None:
+        return
+    if powers_dbm and powers_dbm[1] and limits.max_source_power_dbm is not None:
+        name, values = powers_dbm
+        if max(values) > limits.max_source_power_dbm:
+            raise ConfigError(
+                f"{what} {max(values):g} dBm exceeds the station limit "
+                f"{limits.max_source_power_dbm:g} dBm", where=f"{source}: parameters.{name}",
+                fix="lower the power or raise max_source_power_dbm in the station file")
+    if mxc_temperatures and mxc_temperatures[1] and limits.max_mxc_temperature is not None:
+        name, values = mxc_temperatures
+        if max(values) > limits.max_mxc_temperature:
+            raise ConfigError(
+                f"MXC setpoint {max(values):g} K exceeds the station limit "
+                f"{limits.max_mxc_temperature:g} K", where=f"{source}: parameters.{name}",
+                fix="lower the setpoint or raise max_mxc_temperature in the station file")
+
+
 def supports_reanalysis(cls: type[Sequence]) -> bool:
     """True when ``cls`` implements :meth:`Sequence.reanalyse`."""
     return cls.reanalyse.__func__ is not Sequence.reanalyse.__func__  # type: ignore[attr-defined]
 
 
-__all__ = ["RunContext", "RunData", "Sequence", "StoredRun", "supports_reanalysis"]
+__all__ = ["RunContext", "RunData", "Sequence", "StoredRun", "check_setpoint_limits",
+           "supports_reanalysis"]

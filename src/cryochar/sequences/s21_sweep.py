@@ -14,10 +14,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cryochar.core.config import SafetyLimits
-from cryochar.core.errors import ConfigError
 from cryochar.core.units import Duration, Frequency, PowerDbm, Temperature
 from cryochar.drivers.protocols import VNA, TemperatureController
-from cryochar.sequences.base import RunData, Sequence, StoredRun
+from cryochar.sequences.base import RunData, Sequence, StoredRun, check_setpoint_limits
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
 
@@ -64,19 +63,9 @@ class S21Sweep(Sequence):
     def check_limits(cls, params: Parameters, limits: Mapping[str, SafetyLimits],
                      source: str) -> None:
         """Highest power and MXC setpoint against the station's limits."""
-        power_limit = limits["vna"].max_source_power_dbm
-        if power_limit is not None and max(params.powers_dbm) > power_limit:
-            raise ConfigError(
-                f"source power {max(params.powers_dbm):g} dBm exceeds the station limit "
-                f"{power_limit:g} dBm", where=f"{source}: parameters.powers_dbm",
-                fix="lower the power or raise max_source_power_dbm in the station file")
-        mxc_limit = limits["fridge"].max_mxc_temperature
-        if mxc_limit is not None and params.mxc_temperatures and \
-                max(params.mxc_temperatures) > mxc_limit:
-            raise ConfigError(
-                f"MXC setpoint {max(params.mxc_temperatures):g} K exceeds the station limit "
-                f"{mxc_limit:g} K", where=f"{source}: parameters.mxc_temperatures",
-                fix="lower the setpoint or raise max_mxc_temperature in the station file")
+        check_setpoint_limits(limits["vna"], source, powers_dbm=("powers_dbm", params.powers_dbm))
+        check_setpoint_limits(limits["fridge"], source, mxc_temperatures=(
+            "mxc_temperatures", params.mxc_temperatures or []))
 
     def setup(self) -> None:
         p = self.params

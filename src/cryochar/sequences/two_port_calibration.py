@@ -48,7 +48,6 @@ from cryochar.analysis.calibration import ErrorTerms
 from cryochar.core.config import SafetyLimits
 from cryochar.core.errors import (
     CommunicationError,
-    ConfigError,
     InstrumentError,
     InstrumentTimeout,
     ReadingDropout,
@@ -71,7 +70,7 @@ from cryochar.sequences._two_port_definitions import (
     ThruDefinition,
     VerificationDefinition,
 )
-from cryochar.sequences.base import RunData, Sequence, StoredRun
+from cryochar.sequences.base import RunData, Sequence, StoredRun, check_setpoint_limits
 from cryochar.sequences.waits import Stability, wait_for_mxc
 from cryochar.storage import Layout, RunWriter, Variable
 
@@ -149,19 +148,9 @@ class TwoPortCalibration(Sequence):
     def check_limits(cls, params: Parameters, limits: Mapping[str, SafetyLimits],
                      source: str) -> None:
         """Source power and MXC setpoint against the station's limits."""
-        power_limit = limits["vna"].max_source_power_dbm
-        if power_limit is not None and params.power_dbm > power_limit:
-            raise ConfigError(
-                f"source power {params.power_dbm:g} dBm exceeds the station limit "
-                f"{power_limit:g} dBm", where=f"{source}: parameters.power_dbm",
-                fix="lower the power or raise max_source_power_dbm in the station file")
-        mxc_limit = limits["fridge"].max_mxc_temperature
-        if mxc_limit is not None and params.mxc_temperature is not None and \
-                params.mxc_temperature > mxc_limit:
-            raise ConfigError(
-                f"MXC setpoint {params.mxc_temperature:g} K exceeds the station limit "
-                f"{mxc_limit:g} K", where=f"{source}: parameters.mxc_temperature",
-                fix="lower the setpoint or raise max_mxc_temperature in the station file")
+        check_setpoint_limits(limits["vna"], source, powers_dbm=("power_dbm", [params.power_dbm]))
+        check_setpoint_limits(limits["fridge"], source, mxc_temperatures=(
+            "mxc_temperature", [] if params.mxc_temperature is None else [params.mxc_temperature]))
 
     def setup(self) -> None:
         p = self.params
