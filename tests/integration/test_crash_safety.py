@@ -17,25 +17,28 @@ from cryochar.storage import Catalog
 from tests.conftest import REPO, run_cli
 
 
-def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
-    powers = "[" + ",".join(str(p) for p in np.linspace(-60, -10, 120)) + "]"
-    env = {**os.environ, "CRYOCHAR_HOME": str(cryochar_home)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cryochar", "run", "sequences/s21_sweep.yaml",
-         "--set", f"powers_dbm={powers}", "--set", "mxc_temperatures=null",
-         "--set", "points=1001"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    catalog_file = cryochar_home / "catalog.sqlite"
+def kill_after_points(home: Path, args: list[str], points: int = 5) -> None:
+    """Start ``cryochar run ARGS``, SIGKILL it once ``points`` points are in the catalog."""
+    env = {**os.environ, "CRYOCHAR_HOME": str(home)}
+    process = subprocess.Popen([sys.executable, "-m", "cryochar", "run", *args], cwd=REPO,
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    catalog_file = home / "catalog.sqlite"
     deadline = time.monotonic() + 60
     completed = 0
-    while time.monotonic() < deadline and completed < 5:
+    while time.monotonic() < deadline and completed < points:
         time.sleep(0.05)
         if catalog_file.exists():
             rows = Catalog(catalog_file).list()
             completed = rows[0]["points_completed"] if rows else 0
-    assert completed >= 5, "the sweep did not get going"
     process.send_signal(signal.SIGKILL)
     process.wait(10)
+    assert completed >= points, "the run did not get going"
+
+
+def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
+    powers = "[" + ",".join(str(p) for p in np.linspace(-60, -10, 120)) + "]"
+    kill_after_points(cryochar_home, ["sequences/s21_sweep.yaml", "--set", f"powers_dbm={powers}",
+                                      "--set", "mxc_temperatures=null", "--set", "points=1001"])
 
     shown = json.loads(run_cli("show", "latest", "--json", home=cryochar_home,
                                check=True).stdout)
@@ -67,21 +70,8 @@ def test_sigkill_mid_sweep_keeps_completed_points(cryochar_home: Path):
 
 
 def test_sigkill_during_coherence_monitor_then_resume(cryochar_home: Path):
-    env = {**os.environ, "CRYOCHAR_HOME": str(cryochar_home)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cryochar", "run", "sequences/coherence_monitor.yaml",
-         "--set", "repetitions=300"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    catalog_file = cryochar_home / "catalog.sqlite"
-    deadline = time.monotonic() + 60
-    completed = 0
-    while time.monotonic() < deadline and completed < 5:
-        time.sleep(0.05)
-        if catalog_file.exists():
-            rows = Catalog(catalog_file).list()
-            completed = rows[0]["points_completed"] if rows else 0
-    process.send_signal(signal.SIGKILL)
-    process.wait(10)
+    kill_after_points(cryochar_home, ["sequences/coherence_monitor.yaml", "--set",
+                                      "repetitions=300"])
     shown = json.loads(run_cli("show", "latest", "--json", home=cryochar_home,
                                check=True).stdout)
     assert shown["status"] == "interrupted"
